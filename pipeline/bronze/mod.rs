@@ -1,0 +1,365 @@
+//! Bronze: raw responses, byte for byte, in date partitions, with the call log and run manifest.
+//!
+//! - Reads: sources, through [`Lander::page`]; the same day's manifests and bronze keys (resume).
+//! - Writes: `bronze/<table>/year=/month=/day=/<run_id>/<query>-<page>.json` (create-only),
+//!   `bronze/_calls/year=/month=/day=/<run_id>.parquet`, `_runs/<run_id>.json`.
+//! - Guarantees: a body lands only after its check passed, exactly as received, never over an
+//!   existing object; a request that already landed the same day (any earlier run, finished or
+//!   not) is read back instead of fetched again; a run that lands nothing writes nothing.
+//! - Commit point: each body's create-only put; the manifest's final rewrite records the outcome.
+pub mod manifest;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use chrono::{NaiveDate, Utc};
+use parquet::arrow::ArrowWriter;
+
+use crate::lake::keys::{self, BronzeKey};
+use crate::lake::{Lake, Put};
+use crate::progress::{Progress, ProgressMode};
+use crate::source::http::{CheckResult, Fetcher, HttpConfig, Request};
+use crate::source::{calls, Selection, Source};
+use crate::{Error, Result};
+pub use manifest::{Counts, Manifest, Outcome, QueryEntry};
+
+/// A query a source wants to run (all pages of it).
+#[derive(Debug, Clone)]
+pub struct QuerySpec {
+    pub source: String,
+    pub table: String,
+    pub endpoint: String,
+    /// Parameters identifying the query, page parameters excluded.
+    pub params: Vec<(String, String)>,
+}
+
+/// What identifies a page across runs of one day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct PageId {
+    source: String,
+    table: String,
+    endpoint: String,
+    params: Vec<(String, String)>,
+    page: u32,
+}
+
+/// How an ingest runs.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// The bronze partition date (UTC); today unless backfilling.
+    pub date: NaiveDate,
+    pub progress: ProgressMode,
+}
+
+/// The door sources land through during one run.
+pub struct Lander {
+    lake: Lake,
+    run_id: String,
+    date: NaiveDate,
+    manifest: Mutex<Manifest>,
+    /// Serializes manifest writes; holds whether the stored manifest is current.
+    manifest_written: tokio::sync::Mutex<bool>,
+    resumable: HashMap<PageId, String>,
+    clients: Mutex<HashMap<String, (String, Arc<Fetcher>)>>,
+    next_call: Arc<AtomicU64>,
+    progress: Progress,
+}
+
+impl Lander {
+    /// Registers `source`'s base URL and HTTP behaviour for this run.
+    pub fn connect(&self, source: &str, base_url: &str, http: HttpConfig) -> Result<()> {
+        let progress = self.progress.clone();
+        let fetcher = Fetcher::new(
+            http,
+            &self.run_id,
+            self.next_call.clone(),
+            Box::new(move |call, retry| {
+                if retry {
+                    tracing::info!(endpoint = %call.endpoint, params = %call.params, attempt = call.attempt,
+                        error = call.error.as_deref().unwrap_or(""), "retrying");
+                }
+                progress.message(format!("call {}", call.call_id.rsplit('-').next().unwrap_or("")));
+            }),
+        )?;
+        self.clients
+            .lock()
+            .expect("clients lock")
+            .insert(source.to_string(), (base_url.to_string(), Arc::new(fetcher)));
+        Ok(())
+    }
+
+    /// Adds queries to the run; returns their indexes (the `<query>` of their bronze keys).
+    pub async fn plan(&self, specs: Vec<QuerySpec>) -> Result<Vec<u32>> {
+        let indexes = {
+            let mut m = self.manifest.lock().expect("manifest lock");
+            specs
+                .into_iter()
+                .map(|s| {
+                    let index = m.queries.len() as u32;
+                    m.queries.push(QueryEntry {
+                        index,
+                        source: s.source,
+                        table: s.table,
+                        endpoint: s.endpoint,
+                        params: s.params,
+                    });
+                    index
+                })
+                .collect()
+        };
+        let written = self.manifest_written.lock().await;
+        if *written {
+            self.write_manifest().await?;
+        }
+        Ok(indexes)
+    }
+
+    /// Page `page` of query `query`: read back when it already landed today, else fetched with
+    /// `page_params` added, checked by `check`, and landed create-only.
+    pub async fn page(
+        &self,
+        query: u32,
+        page: u32,
+        page_params: &[(String, String)],
+        check: &(dyn Fn(&[u8]) -> CheckResult + Sync),
+    ) -> Result<Bytes> {
+        self.progress.add_pages(1);
+        let entry = self.manifest.lock().expect("manifest lock").queries[query as usize].clone();
+        let id = PageId {
+            source: entry.source.clone(),
+            table: entry.table.clone(),
+            endpoint: entry.endpoint.clone(),
+            params: entry.params.clone(),
+            page,
+        };
+        if let Some(key) = self.resumable.get(&id) {
+            let body = self.lake.get(key).await?;
+            self.count(|c| c.pages_resumed += 1);
+            self.progress.page_done();
+            return Ok(body);
+        }
+        let (base_url, fetcher) = self.client(&entry.source)?;
+        let mut params = entry.params.clone();
+        params.extend_from_slice(page_params);
+        let req = Request {
+            source: &entry.source,
+            table: &entry.table,
+            base_url: &base_url,
+            endpoint: &entry.endpoint,
+            params: &params,
+            page,
+        };
+        let fetched = fetcher.fetch(&req, check).await?;
+        self.ensure_manifest().await?;
+        let key = keys::bronze_object(&entry.table, self.date, &self.run_id, query, page);
+        if self.lake.put_create(&key, fetched.body.clone()).await? == Put::AlreadyExists {
+            return Err(Error::AlreadyExists { key });
+        }
+        fetcher.set_bronze_key(fetched.call_index, &key);
+        let n = fetched.body.len() as u64;
+        self.count(|c| {
+            c.pages_landed += 1;
+            c.bytes_landed += n;
+        });
+        self.progress.page_done();
+        Ok(fetched.body)
+    }
+
+    /// Records a page (or query) that did not land; the run goes on and ends partial.
+    pub fn page_failed(&self, e: Error) {
+        tracing::warn!("{e}");
+        let mut m = self.manifest.lock().expect("manifest lock");
+        m.counts.pages_failed += 1;
+        m.errors.push(e.to_string());
+    }
+
+    /// `e`, or [`Error::SourceDown`] when the source of `e` never answered a call this run.
+    pub fn down_or(&self, e: Error) -> Error {
+        if let Error::Api { source_name, detail, .. } = &e {
+            if let Ok((base_url, f)) = self.client(source_name) {
+                if !f.ever_answered() {
+                    return Error::SourceDown {
+                        source_name: source_name.clone(),
+                        base_url,
+                        detail: detail.clone(),
+                    };
+                }
+            }
+        }
+        e
+    }
+
+    fn client(&self, source: &str) -> Result<(String, Arc<Fetcher>)> {
+        self.clients
+            .lock()
+            .expect("clients lock")
+            .get(source)
+            .cloned()
+            .ok_or_else(|| Error::Usage(format!("source {source} did not connect before fetching")))
+    }
+
+    fn count(&self, f: impl FnOnce(&mut Counts)) {
+        f(&mut self.manifest.lock().expect("manifest lock").counts);
+    }
+
+    async fn ensure_manifest(&self) -> Result<()> {
+        let mut written = self.manifest_written.lock().await;
+        if !*written {
+            self.write_manifest().await?;
+            *written = true;
+        }
+        Ok(())
+    }
+
+    async fn write_manifest(&self) -> Result<()> {
+        let m = self.manifest.lock().expect("manifest lock").clone();
+        let json = serde_json::to_vec_pretty(&m).map_err(|e| Error::encode("run manifest", e))?;
+        self.lake
+            .put_overwrite(&keys::run_manifest(&self.run_id), Bytes::from(json))
+            .await
+    }
+}
+
+/// A new run id: `<UTC start YYYYMMDDTHHMMSSZ>-<4 hex>`; sorts by start time.
+pub fn new_run_id() -> String {
+    let r: u16 = rand::random();
+    format!("{}-{r:04x}", Utc::now().format("%Y%m%dT%H%M%SZ"))
+}
+
+/// Runs `sources` for `selection` into the lake's bronze layer and returns the run's manifest.
+///
+/// Errors only for the lake (storage) itself; source failures end up in the manifest's
+/// `errors`, `failed_sources` and `outcome`, which the caller turns into an exit code.
+pub async fn ingest(
+    lake: &Lake,
+    sources: &[Box<dyn Source>],
+    selection: &Selection,
+    opts: &IngestOptions,
+) -> Result<Manifest> {
+    let run_id = new_run_id();
+    let resumable = landed_today(lake, opts.date).await?;
+    let manifest = Manifest {
+        run_id: run_id.clone(),
+        command: "ingest".into(),
+        date: opts.date,
+        selection: selection.to_string(),
+        sources: sources.iter().map(|s| s.name().to_string()).collect(),
+        started_at: Utc::now(),
+        finished_at: None,
+        queries: Vec::new(),
+        counts: Counts::default(),
+        errors: Vec::new(),
+        failed_sources: Vec::new(),
+        outcome: Outcome::Started,
+    };
+    let lander = Lander {
+        lake: lake.clone(),
+        run_id: run_id.clone(),
+        date: opts.date,
+        manifest: Mutex::new(manifest),
+        manifest_written: tokio::sync::Mutex::new(false),
+        resumable,
+        clients: Mutex::new(HashMap::new()),
+        next_call: Arc::new(AtomicU64::new(1)),
+        progress: Progress::new(opts.progress),
+    };
+    tracing::info!(%run_id, %selection, date = %opts.date, "ingest started");
+    for source in sources {
+        if let Err(e) = source.ingest(selection, &lander).await {
+            let e = lander.down_or(e);
+            tracing::error!("{e}");
+            let mut m = lander.manifest.lock().expect("manifest lock");
+            if matches!(e, Error::SourceDown { .. }) {
+                m.failed_sources.push(source.name().to_string());
+            }
+            m.errors.push(e.to_string());
+        }
+    }
+    lander.progress.finish();
+    let calls: Vec<calls::CallRecord> = {
+        let clients = lander.clients.lock().expect("clients lock");
+        let mut all: Vec<_> = clients.values().flat_map(|(_, f)| f.calls()).collect();
+        all.sort_by(|a, b| (a.started_at, &a.call_id).cmp(&(b.started_at, &b.call_id)));
+        all
+    };
+    let written = *lander.manifest_written.lock().await;
+    {
+        let mut m = lander.manifest.lock().expect("manifest lock");
+        m.counts.calls = calls.len() as u64;
+        m.counts.retries = calls.iter().filter(|c| c.attempt > 1).count() as u64;
+        m.finished_at = Some(Utc::now());
+        let landed = m.counts.pages_landed + m.counts.pages_resumed;
+        m.outcome = match (m.errors.is_empty(), landed > 0) {
+            (true, _) => Outcome::Succeeded,
+            (false, true) => Outcome::Partial,
+            (false, false) => Outcome::Failed,
+        };
+    }
+    if written {
+        write_call_log(lake, opts.date, &run_id, &calls).await?;
+        lander.write_manifest().await?;
+    }
+    let m = lander.manifest.lock().expect("manifest lock").clone();
+    Ok(m)
+}
+
+async fn write_call_log(lake: &Lake, date: NaiveDate, run_id: &str, calls: &[calls::CallRecord]) -> Result<()> {
+    let batch = calls::to_batch(calls)?;
+    let key = keys::call_log(date, run_id);
+    let mut buf = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), Some(crate::lake::parquet_props()))
+        .map_err(|e| Error::encode(&key, e))?;
+    w.write(&batch).map_err(|e| Error::encode(&key, e))?;
+    w.close().map_err(|e| Error::encode(&key, e))?;
+    match lake.put_create(&key, Bytes::from(buf)).await? {
+        Put::Created => Ok(()),
+        Put::AlreadyExists => Err(Error::AlreadyExists { key }),
+    }
+}
+
+/// Pages landed on `date` by any earlier run, keyed by what they answer.
+async fn landed_today(lake: &Lake, date: NaiveDate) -> Result<HashMap<PageId, String>> {
+    let mut objects = Vec::new();
+    for table in lake.list_dirs("bronze/").await? {
+        if table == keys::CALLS_TABLE {
+            continue;
+        }
+        for (key, _) in lake.list(&keys::bronze_partition(&table, date)).await? {
+            if let Some(k) = BronzeKey::parse(&key) {
+                objects.push((key, k));
+            }
+        }
+    }
+    let runs: BTreeSet<&str> = objects.iter().map(|(_, k)| k.run_id.as_str()).collect();
+    let mut entries: HashMap<(String, u32), QueryEntry> = HashMap::new();
+    for run in runs {
+        let key = keys::run_manifest(run);
+        let Some(bytes) = lake.get_opt(&key).await? else {
+            tracing::warn!(%key, "bronze objects without a run manifest; they will not be resumed");
+            continue;
+        };
+        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| Error::Json {
+            location: key.clone(),
+            detail: e.to_string(),
+        })?;
+        for q in m.queries {
+            entries.insert((m.run_id.clone(), q.index), q);
+        }
+    }
+    let mut out = HashMap::new();
+    for (key, k) in objects {
+        if let Some(q) = entries.get(&(k.run_id.clone(), k.query)) {
+            let id = PageId {
+                source: q.source.clone(),
+                table: q.table.clone(),
+                endpoint: q.endpoint.clone(),
+                params: q.params.clone(),
+                page: k.page,
+            };
+            out.entry(id).or_insert(key);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,81 @@
+//! `pokelake ingest`: pull sources into bronze.
+//!
+//! Examples:
+//!   pokelake ingest --all --source sample          # offline, generated catalogue
+//!   pokelake ingest --set base1 --set sv3pt5       # two sets from api.pokemontcg.io
+//!   pokelake ingest --generation 1 --lake s3://bucket/lake
+use chrono::{NaiveDate, Utc};
+use clap::Args;
+
+use super::sources::{SelectionArgs, SourceArgs};
+use super::{open_lake, Exit, SummaryFormat};
+use crate::bronze::{self, IngestOptions, Manifest, Outcome};
+use crate::progress::ProgressMode;
+use crate::Result;
+
+#[derive(Debug, Clone, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Bronze partition date (UTC) to land into; default today. For backfills and tests.
+    #[arg(long, value_name = "YYYY-MM-DD", env = "POKELAKE_DATE")]
+    pub date: Option<NaiveDate>,
+    /// Summary format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SummaryFormat,
+}
+
+pub async fn run(args: IngestArgs, lake: &str, progress: ProgressMode) -> Result<Exit> {
+    let lake = open_lake(lake).await?;
+    let sources = args.sources.build().await?;
+    let opts = IngestOptions {
+        date: args.date.unwrap_or_else(|| Utc::now().date_naive()),
+        progress,
+    };
+    let result = bronze::ingest(&lake, &sources.sources, &args.selection.selection(), &opts).await;
+    sources.close().await;
+    let manifest = result?;
+    print_summary(&manifest, lake.uri(), args.format);
+    Ok(exit_for(manifest.outcome))
+}
+
+/// The exit code of a run's outcome.
+pub fn exit_for(outcome: Outcome) -> Exit {
+    match outcome {
+        Outcome::Succeeded => Exit::Ok,
+        Outcome::Partial => Exit::Partial,
+        Outcome::Started | Outcome::Failed => Exit::Failed,
+    }
+}
+
+/// One screen: what landed, what was resumed, what failed and why.
+pub fn print_summary(m: &Manifest, lake: &str, format: SummaryFormat) {
+    if format == SummaryFormat::Json {
+        println!("{}", serde_json::to_string_pretty(m).expect("manifest serializes"));
+        return;
+    }
+    let c = &m.counts;
+    println!("ingest {}  {}  ({}, partition {})", m.run_id, m.outcome, m.selection, m.date);
+    println!(
+        "  pages    {} landed, {} already landed today, {} failed",
+        c.pages_landed, c.pages_resumed, c.pages_failed
+    );
+    println!("  calls    {} ({} retries)", c.calls, c.retries);
+    println!("  bytes    {:.1} MB landed", c.bytes_landed as f64 / 1e6);
+    if c.pages_landed + c.pages_failed > 0 || !m.errors.is_empty() {
+        println!("  lake     {lake}  (manifest _runs/{}.json)", m.run_id);
+    } else {
+        println!("  lake     {lake}  (nothing written)");
+    }
+    if !m.failed_sources.is_empty() {
+        println!("  down     {}", m.failed_sources.join(", "));
+    }
+    for e in m.errors.iter().take(10) {
+        println!("  error    {e}");
+    }
+    if m.errors.len() > 10 {
+        println!("  error    … and {} more (see the manifest)", m.errors.len() - 10);
+    }
+}

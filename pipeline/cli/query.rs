@@ -1,0 +1,81 @@
+//! `pokelake query`: read-only SQL over every table in the lake.
+//!
+//! Examples:
+//!   pokelake query "SELECT name, hp FROM silver_tcg_cards WHERE set_id = 'base1' LIMIT 5"
+//!   pokelake query --file queries/set_cards.sql --param set=base1 --format csv
+//!   pokelake query --file most_valuable_cards          # a named query, by name
+//!   pokelake query --list
+use std::io::Write;
+
+use clap::Args;
+
+use super::{open_lake, Exit};
+use crate::query::{self, Format};
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Args)]
+pub struct QueryArgs {
+    /// The SQL to run (one SELECT; DDL and DML are refused).
+    #[arg(value_name = "SQL", conflicts_with_all = ["file", "list"], required_unless_present_any = ["file", "list"])]
+    pub sql: Option<String>,
+    /// Run the SQL in this file, or the named query of that name (see --list).
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<String>,
+    /// A parameter for `${name}` in the SQL, SQL-quoted when substituted (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// List the named queries of queries/ and what each answers.
+    #[arg(long, conflicts_with_all = ["file", "params"])]
+    pub list: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+pub async fn run(args: QueryArgs, lake: &str) -> Result<Exit> {
+    if args.list {
+        let width = query::NAMED.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        for (name, sql) in query::NAMED {
+            println!("{name:<width$}  {}", query::describe(sql));
+        }
+        return Ok(Exit::Ok);
+    }
+    let sql = match (&args.sql, &args.file) {
+        (Some(sql), _) => sql.clone(),
+        (None, Some(path)) => read_sql(path)?,
+        (None, None) => return Err(Error::Usage("give SQL, --file or --list".into())),
+    };
+    let params = args
+        .params
+        .iter()
+        .map(|p| query::parse_param(p))
+        .collect::<Result<Vec<_>>>()?;
+    let sql = query::substitute(&sql, &params)?;
+    let lake = open_lake(lake).await?;
+    let ctx = query::session(&lake).await?;
+    let (schema, batches) = query::run(&ctx, &sql).await?;
+    let out = query::render(&schema, &batches, args.format)?;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| if out.ends_with('\n') { Ok(()) } else { stdout.write_all(b"\n") });
+    written.map_err(|source| Error::Io {
+        path: "stdout".into(),
+        source,
+    })?;
+    Ok(Exit::Ok)
+}
+
+/// The SQL of a file on disk, else of the named query with that name.
+fn read_sql(path: &str) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(sql) => Ok(sql),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => query::named(path)
+            .map(str::to_string)
+            .ok_or_else(|| Error::Usage(format!("{path}: no such file, and no named query of that name (see --list)"))),
+        Err(source) => Err(Error::Io {
+            path: path.to_string(),
+            source,
+        }),
+    }
+}

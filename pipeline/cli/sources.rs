@@ -1,0 +1,156 @@
+//! Source flags shared by `ingest` and `run`, and the sources they build.
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::devapi::{DevApi, DevApiConfig};
+use crate::source::http::{secret_header, HttpConfig};
+use crate::source::pokemontcg::{PokemonTcg, DEFAULT_URL};
+use crate::source::{Selection, Source};
+use crate::{Error, Result};
+
+/// Which sources to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SourceName {
+    /// The Pokémon TCG API v2 (--api-url).
+    Pokemontcg,
+    /// The built-in sample API, started in-process on a free local port: offline, generated data.
+    Sample,
+}
+
+/// What to ingest: exactly one of these.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct SelectionArgs {
+    /// Every set and every card.
+    #[arg(long)]
+    pub all: bool,
+    /// The cards of a set, by set id (repeatable); sets are always refreshed too.
+    #[arg(long = "set", value_name = "SET_ID")]
+    pub sets: Vec<String>,
+    /// Cards of a generation's species (national Pokédex ranges: 1 = 1–151 … 9 = 906–1025).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub generation: Option<u8>,
+    /// Cards whose name holds this Pokémon's name (e.g. "Pikachu" finds "Pikachu V").
+    #[arg(long, value_name = "NAME")]
+    pub pokemon: Option<String>,
+    /// A raw Lucene-like `q` for /cards, e.g. 'set.series:Base rarity:"Rare Holo"'.
+    #[arg(long, value_name = "Q")]
+    pub query: Option<String>,
+}
+
+impl SelectionArgs {
+    pub fn selection(&self) -> Selection {
+        if self.all {
+            Selection::All
+        } else if let Some(g) = self.generation {
+            Selection::Generation(g)
+        } else if let Some(n) = &self.pokemon {
+            Selection::Pokemon(n.clone())
+        } else if let Some(q) = &self.query {
+            Selection::Query(q.clone())
+        } else {
+            Selection::Sets(self.sets.clone())
+        }
+    }
+}
+
+/// Where and how to call the sources.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// Source to read.
+    #[arg(long, value_enum, env = "POKELAKE_SOURCES", default_value = "pokemontcg")]
+    pub source: SourceName,
+    /// Base URL of the Pokémon TCG API v2.
+    #[arg(long, env = "POKELAKE_API_URL", default_value = DEFAULT_URL)]
+    pub api_url: String,
+    /// API key, sent as X-Api-Key; never logged or stored.
+    #[arg(long, env = "POKEMONTCG_API_KEY", hide_env_values = true, hide_default_value = true)]
+    pub api_key: Option<String>,
+    /// Calls a minute (0 = no limit). Default: 30 without a key (the documented limit), 120 with one.
+    #[arg(long, env = "POKELAKE_RATE_PER_MINUTE")]
+    pub rate_per_minute: Option<f64>,
+    /// Calls in flight at once.
+    #[arg(long, env = "POKELAKE_CONCURRENCY", default_value_t = 4)]
+    pub concurrency: usize,
+    /// Seconds before a call times out.
+    #[arg(long, env = "POKELAKE_TIMEOUT", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Tries per request, the first included.
+    #[arg(long, env = "POKELAKE_MAX_ATTEMPTS", default_value_t = 6)]
+    pub max_attempts: u32,
+    /// Seconds of the first retry's backoff (doubling, with jitter, up to 30 s).
+    #[arg(long, default_value_t = 0.5)]
+    pub backoff: f64,
+    /// Sample source: generator seed.
+    #[arg(long, default_value_t = 42)]
+    pub sample_seed: u64,
+    /// Sample source: number of sets.
+    #[arg(long, default_value_t = 12)]
+    pub sample_sets: usize,
+    /// Sample source: day of the price drift (0 = first day).
+    #[arg(long, default_value_t = 0)]
+    pub sample_day: u32,
+}
+
+/// Sources built from the flags; holds the in-process sample API while they run.
+pub struct Sources {
+    pub sources: Vec<Box<dyn Source>>,
+    sample: Option<DevApi>,
+}
+
+impl Sources {
+    /// Stops the in-process sample API, if one runs.
+    pub async fn close(self) {
+        if let Some(api) = self.sample {
+            api.shutdown().await;
+        }
+    }
+}
+
+impl SourceArgs {
+    fn http(&self, unthrottled: bool) -> Result<HttpConfig> {
+        let mut http = HttpConfig {
+            timeout: Duration::from_secs_f64(self.timeout.max(0.1)),
+            max_attempts: self.max_attempts.max(1),
+            backoff_base: Duration::from_secs_f64(self.backoff.max(0.0)),
+            concurrency: self.concurrency.max(1),
+            ..HttpConfig::default()
+        };
+        let default_rate = if self.api_key.is_some() { 120.0 } else { 30.0 };
+        let rate = if unthrottled { 0.0 } else { self.rate_per_minute.unwrap_or(default_rate) };
+        http.per_minute = (rate > 0.0).then_some(rate);
+        if let Some(key) = &self.api_key {
+            http.headers.insert("X-Api-Key", secret_header(key)?);
+        }
+        Ok(http)
+    }
+
+    /// Builds the chosen source; the sample source starts its API here.
+    pub async fn build(&self) -> Result<Sources> {
+        match self.source {
+            SourceName::Pokemontcg => Ok(Sources {
+                sources: vec![Box::new(PokemonTcg::new("pokemontcg", &self.api_url, self.http(false)?))],
+                sample: None,
+            }),
+            SourceName::Sample => {
+                let cfg = DevApiConfig {
+                    seed: self.sample_seed,
+                    sets: self.sample_sets,
+                    day: self.sample_day,
+                    ..DevApiConfig::default()
+                };
+                let api = DevApi::start(cfg).await.map_err(|e| Error::Io {
+                    path: "sample API on 127.0.0.1".into(),
+                    source: e,
+                })?;
+                let http = self.http(self.rate_per_minute.is_none())?;
+                let src = PokemonTcg::new("sample", &api.base_url(), http);
+                Ok(Sources {
+                    sources: vec![Box::new(src)],
+                    sample: Some(api),
+                })
+            }
+        }
+    }
+}

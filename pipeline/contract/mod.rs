@@ -1,0 +1,179 @@
+//! Table contracts: `schemas/<table>.json` read into Arrow schemas. The only reader of `schemas/`.
+//!
+//! A contract lists each column's name, type, nullability and meaning. Types are
+//! `string`, `int32`, `int64`, `float64`, `boolean`, `date`, `timestamp_ms`, `timestamp_us`
+//! (both UTC) and `list<T>` of those. Writers build their batches from [`Contract::arrow_schema`],
+//! so the contract and the files cannot drift; [`Contract::check`] compares a written schema.
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use serde::Deserialize;
+
+use crate::{Error, Result};
+
+/// Every contract, compiled into the binary from `schemas/`.
+const CONTRACTS: &[(&str, &str)] = &[
+    (
+        "bronze_api_calls",
+        include_str!("../../schemas/bronze_api_calls.json"),
+    ),
+    (
+        "silver_tcg_cards",
+        include_str!("../../schemas/silver_tcg_cards.json"),
+    ),
+    (
+        "silver_tcg_card_versions",
+        include_str!("../../schemas/silver_tcg_card_versions.json"),
+    ),
+    (
+        "silver_tcg_sets",
+        include_str!("../../schemas/silver_tcg_sets.json"),
+    ),
+    (
+        "silver_tcg_card_prices",
+        include_str!("../../schemas/silver_tcg_card_prices.json"),
+    ),
+    (
+        "gold_pokemon_generations",
+        include_str!("../../schemas/gold_pokemon_generations.json"),
+    ),
+];
+
+/// One table's contract.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Contract {
+    pub table: String,
+    pub layer: String,
+    pub description: String,
+    pub columns: Vec<Column>,
+}
+
+/// One column of a contract.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub data_type: String,
+    pub nullable: bool,
+    pub description: String,
+}
+
+impl Contract {
+    /// The contract of `table`. Errors: [`Error::Contract`] when there is none or it is malformed.
+    pub fn load(table: &str) -> Result<Contract> {
+        let (_, text) = CONTRACTS
+            .iter()
+            .find(|(name, _)| *name == table)
+            .ok_or_else(|| contract_error(table, "*", "no contract in schemas/"))?;
+        let c: Contract = serde_json::from_str(text)
+            .map_err(|e| contract_error(table, "*", &format!("schemas/{table}.json: {e}")))?;
+        for col in &c.columns {
+            parse_type(&col.data_type).ok_or_else(|| {
+                contract_error(table, &col.name, &format!("unknown type {:?}", col.data_type))
+            })?;
+        }
+        Ok(c)
+    }
+
+    /// Names of every table with a contract.
+    pub fn tables() -> impl Iterator<Item = &'static str> {
+        CONTRACTS.iter().map(|(n, _)| *n)
+    }
+
+    /// The Arrow schema the contract describes.
+    pub fn arrow_schema(&self) -> SchemaRef {
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let t = parse_type(&c.data_type).expect("checked in load");
+                Field::new(&c.name, t, c.nullable)
+            })
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    /// Compares a written schema with the contract: same names, order, types and nullability.
+    ///
+    /// Errors: [`Error::Contract`] naming the first column that differs.
+    pub fn check(&self, actual: &Schema) -> Result<()> {
+        let expected = self.arrow_schema();
+        if expected.fields().len() != actual.fields().len() {
+            return Err(contract_error(
+                &self.table,
+                "*",
+                &format!(
+                    "{} columns written, {} in the contract",
+                    actual.fields().len(),
+                    expected.fields().len()
+                ),
+            ));
+        }
+        for (e, a) in expected.fields().iter().zip(actual.fields()) {
+            if e.name() != a.name() || e.data_type() != a.data_type() || e.is_nullable() != a.is_nullable() {
+                return Err(contract_error(
+                    &self.table,
+                    e.name(),
+                    &format!(
+                        "written as {} {} (nullable {}), contract says {} (nullable {})",
+                        a.name(),
+                        a.data_type(),
+                        a.is_nullable(),
+                        e.data_type(),
+                        e.is_nullable()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn contract_error(table: &str, column: &str, detail: &str) -> Error {
+    Error::Contract {
+        table: table.to_string(),
+        column: column.to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+fn parse_type(t: &str) -> Option<DataType> {
+    let utc = || Some(Arc::from("UTC"));
+    Some(match t.trim() {
+        "string" => DataType::Utf8,
+        "int32" => DataType::Int32,
+        "int64" => DataType::Int64,
+        "float64" => DataType::Float64,
+        "boolean" => DataType::Boolean,
+        "date" => DataType::Date32,
+        "timestamp_ms" => DataType::Timestamp(TimeUnit::Millisecond, utc()),
+        "timestamp_us" => DataType::Timestamp(TimeUnit::Microsecond, utc()),
+        other => {
+            let inner = other.strip_prefix("list<")?.strip_suffix('>')?;
+            DataType::List(Arc::new(Field::new("item", parse_type(inner)?, true)))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_contract_loads() {
+        for t in Contract::tables() {
+            let c = Contract::load(t).unwrap();
+            assert_eq!(c.table, t);
+            assert!(!c.columns.is_empty());
+        }
+    }
+
+    #[test]
+    fn lists_and_timestamps_parse() {
+        assert_eq!(
+            parse_type("list<int32>"),
+            Some(DataType::List(Arc::new(Field::new("item", DataType::Int32, true))))
+        );
+        assert!(parse_type("timestamp_ns").is_none());
+    }
+}

@@ -1,0 +1,29 @@
+//! # pokelake — Pokémon TCG card data as a bronze → silver → gold Parquet lake
+//!
+//! ```text
+//!   source/            bronze/                    silver/                 gold/              query/
+//!   API clients  ──►   raw responses, byte  ──►   typed, deduplicated ──► marts for     ──►  read-only SQL
+//!   (pokemontcg,       for byte, create-only      linked tables with      users and          over every
+//!    sample)           + call log + manifest      lineage                 analysts           layer's tables
+//! ```
+//!
+//! ## The lake's key tree (relative to the lake root: a folder or `s3://bucket/prefix`)
+//! ```text
+//! bronze/<table>/year=YYYY/month=MM/day=DD/<run_id>/<query>-<page>.json   raw bodies, never modified
+//! bronze/_calls/year=YYYY/month=MM/day=DD/<run_id>.parquet                 one row per HTTP call (bronze_api_calls)
+//! _runs/<run_id>.json                                                     run manifest: asked, counts, outcome
+//! ```
+//! Everything reaches storage through [`lake::Lake`]; nothing writes to a local disk behind it.
+pub mod bronze;
+pub mod cli;
+pub mod contract;
+pub mod devapi;
+pub mod error;
+pub mod gold;
+pub mod lake;
+pub mod progress;
+pub mod query;
+pub mod silver;
+pub mod source;
+
+pub use error::{Error, Result};

@@ -1,0 +1,142 @@
+//! Where each derived table lives, and how one is written: conformed to its contract, encoded as
+//! ONE Parquet file, and published with a single atomic put.
+//!
+//! Shared by silver and gold (and the table list of [`crate::query`]).
+use arrow::array::{new_null_array, ArrayRef, RecordBatch};
+use arrow::compute::{cast, concat_batches};
+use bytes::Bytes;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use parquet::arrow::ArrowWriter;
+
+use crate::contract::Contract;
+use crate::lake::Lake;
+use crate::{Error, Result};
+
+/// A table of the lake: its full name (the contract's) and its folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Table {
+    pub name: &'static str,
+    /// Folder key, ending with `/`.
+    pub folder: &'static str,
+}
+
+impl Table {
+    /// The key of the table's single file (`<folder>part-0.parquet`).
+    pub fn file_key(&self) -> String {
+        format!("{}part-0.parquet", self.folder)
+    }
+}
+
+pub const BRONZE_API_CALLS: Table = Table {
+    name: "bronze_api_calls",
+    folder: "bronze/_calls/",
+};
+pub const SILVER_TCG_CARDS: Table = Table {
+    name: "silver_tcg_cards",
+    folder: "silver/tcg_cards/",
+};
+pub const SILVER_TCG_CARD_VERSIONS: Table = Table {
+    name: "silver_tcg_card_versions",
+    folder: "silver/tcg_card_versions/",
+};
+pub const SILVER_TCG_SETS: Table = Table {
+    name: "silver_tcg_sets",
+    folder: "silver/tcg_sets/",
+};
+pub const SILVER_TCG_CARD_PRICES: Table = Table {
+    name: "silver_tcg_card_prices",
+    folder: "silver/tcg_card_prices/",
+};
+pub const GOLD_POKEMON_GENERATIONS: Table = Table {
+    name: "gold_pokemon_generations",
+    folder: "gold/pokemon_generations/",
+};
+
+/// Every table `pokelake query` can see, bronze first.
+pub const ALL: &[Table] = &[
+    BRONZE_API_CALLS,
+    SILVER_TCG_CARDS,
+    SILVER_TCG_CARD_VERSIONS,
+    SILVER_TCG_SETS,
+    SILVER_TCG_CARD_PRICES,
+    GOLD_POKEMON_GENERATIONS,
+];
+
+/// A DataFusion session for transforms and queries: plain `Utf8` strings (no view types, so
+/// nothing of them reaches a written file), reading Parquet strings as written.
+pub fn session() -> SessionContext {
+    let config = SessionConfig::new()
+        .with_target_partitions(2)
+        .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
+        .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
+    SessionContext::new_with_config(config)
+}
+
+/// Runs `sql` in `ctx` and collects the result.
+pub async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
+    Ok(ctx.sql(sql).await?.collect().await?)
+}
+
+/// Concatenates `batches` into one batch of exactly the contract's schema of `table`: columns
+/// picked by name in contract order, cast where the type differs (e.g. `Utf8View` → `Utf8`),
+/// nullability checked, then [`Contract::check`]ed.
+///
+/// Errors: [`Error::Contract`] for a missing column, a failed cast, or NULLs in a NOT NULL column.
+pub fn conform(table: &str, batches: &[RecordBatch]) -> Result<RecordBatch> {
+    let contract = Contract::load(table)?;
+    let schema = contract.arrow_schema();
+    let err = |column: &str, detail: String| Error::Contract {
+        table: table.to_string(),
+        column: column.to_string(),
+        detail,
+    };
+    let Some(first) = batches.first() else {
+        return Ok(RecordBatch::new_empty(schema));
+    };
+    let all = concat_batches(&first.schema(), batches).map_err(|e| err("*", e.to_string()))?;
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        let col = match all.column_by_name(field.name()) {
+            Some(c) => c.clone(),
+            None if all.num_rows() == 0 => new_null_array(field.data_type(), 0),
+            None => return Err(err(field.name(), "missing from the transform's output".into())),
+        };
+        let col = if col.data_type() == field.data_type() {
+            col
+        } else {
+            cast(&col, field.data_type()).map_err(|e| {
+                err(field.name(), format!("cannot cast {} to {}: {e}", col.data_type(), field.data_type()))
+            })?
+        };
+        if !field.is_nullable() && col.null_count() > 0 {
+            return Err(err(
+                field.name(),
+                format!("{} NULL value(s) in a NOT NULL column", col.null_count()),
+            ));
+        }
+        columns.push(col);
+    }
+    let batch = RecordBatch::try_new(schema, columns).map_err(|e| err("*", e.to_string()))?;
+    contract.check(&batch.schema())?;
+    Ok(batch)
+}
+
+/// Encodes `batch` as one Parquet file with [`crate::lake::parquet_props`].
+pub fn encode(table: &str, batch: &RecordBatch) -> Result<Bytes> {
+    let mut buf = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), Some(crate::lake::parquet_props()))
+        .map_err(|e| Error::encode(table, e))?;
+    w.write(batch).map_err(|e| Error::encode(table, e))?;
+    w.close().map_err(|e| Error::encode(table, e))?;
+    Ok(Bytes::from(buf))
+}
+
+/// Conforms `batches` to `table`'s contract and publishes them as the table's single file with
+/// one atomic overwrite: readers see the previous table or the new one, never a mix.
+/// Returns the rows written.
+pub async fn write(lake: &Lake, table: Table, batches: &[RecordBatch]) -> Result<usize> {
+    let batch = conform(table.name, batches)?;
+    let bytes = encode(table.name, &batch)?;
+    lake.put_overwrite(&table.file_key(), bytes).await?;
+    Ok(batch.num_rows())
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary: every lake behaviour runs on a local folder and on S3
+//! (LocalStack, started by `tests/run.sh`), against the project's own sample API server.
+mod ingest;
+mod lake;
+mod query;
+mod silver;
+mod support;
