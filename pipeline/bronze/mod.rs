@@ -48,6 +48,8 @@ struct PageId {
 /// How an ingest runs.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
+    /// This run's id (see [`new_run_id`]).
+    pub run_id: String,
     /// The bronze partition date (UTC); today unless backfilling.
     pub date: NaiveDate,
     pub progress: ProgressMode,
@@ -80,13 +82,16 @@ impl Lander {
                     tracing::info!(endpoint = %call.endpoint, params = %call.params, attempt = call.attempt,
                         error = call.error.as_deref().unwrap_or(""), "retrying");
                 }
-                progress.message(format!("call {}", call.call_id.rsplit('-').next().unwrap_or("")));
+                progress.message(format!(
+                    "call {}",
+                    call.call_id.rsplit('-').next().unwrap_or("")
+                ));
             }),
         )?;
-        self.clients
-            .lock()
-            .expect("clients lock")
-            .insert(source.to_string(), (base_url.to_string(), Arc::new(fetcher)));
+        self.clients.lock().expect("clients lock").insert(
+            source.to_string(),
+            (base_url.to_string(), Arc::new(fetcher)),
+        );
         Ok(())
     }
 
@@ -177,7 +182,12 @@ impl Lander {
 
     /// `e`, or [`Error::SourceDown`] when the source of `e` never answered a call this run.
     pub fn down_or(&self, e: Error) -> Error {
-        if let Error::Api { source_name, detail, .. } = &e {
+        if let Error::Api {
+            source_name,
+            detail,
+            ..
+        } = &e
+        {
             if let Ok((base_url, f)) = self.client(source_name) {
                 if !f.ever_answered() {
                     return Error::SourceDown {
@@ -238,7 +248,7 @@ pub async fn ingest(
     selection: &Selection,
     opts: &IngestOptions,
 ) -> Result<Manifest> {
-    let run_id = new_run_id();
+    let run_id = opts.run_id.clone();
     let resumable = landed_today(lake, opts.date).await?;
     let manifest = Manifest {
         run_id: run_id.clone(),
@@ -305,7 +315,12 @@ pub async fn ingest(
     Ok(m)
 }
 
-async fn write_call_log(lake: &Lake, date: NaiveDate, run_id: &str, calls: &[calls::CallRecord]) -> Result<()> {
+async fn write_call_log(
+    lake: &Lake,
+    date: NaiveDate,
+    run_id: &str,
+    calls: &[calls::CallRecord],
+) -> Result<()> {
     let batch = calls::to_batch(calls)?;
     let key = keys::call_log(date, run_id);
     let mut buf = Vec::new();

@@ -38,7 +38,9 @@ pub async fn run(args: DevApiArgs) -> Result<Exit> {
         faults.kinds = args
             .faults
             .iter()
-            .map(|f| FaultKind::parse(f).ok_or_else(|| Error::Usage(format!("unknown fault kind {f:?}"))))
+            .map(|f| {
+                FaultKind::parse(f).ok_or_else(|| Error::Usage(format!("unknown fault kind {f:?}")))
+            })
             .collect::<Result<_>>()?;
     }
     let cfg = DevApiConfig {
@@ -47,10 +49,12 @@ pub async fn run(args: DevApiArgs) -> Result<Exit> {
         day: args.day,
         faults,
     };
-    let api = DevApi::start_on(cfg, args.listen).await.map_err(|e| Error::Io {
-        path: args.listen.to_string(),
-        source: e,
-    })?;
+    let api = DevApi::start_on(cfg, args.listen)
+        .await
+        .map_err(|e| Error::Io {
+            path: args.listen.to_string(),
+            source: e,
+        })?;
     let cat = api.catalog();
     eprintln!(
         "sample API at {} ({} sets, {} cards); Ctrl-C stops it",

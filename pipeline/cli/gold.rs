@@ -20,7 +20,10 @@ pub async fn run(args: GoldArgs, lake: &str) -> Result<Exit> {
     let lake = open_lake(lake).await?;
     let s = gold::build(&lake).await?;
     if args.format == SummaryFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&s).expect("summary serializes"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&s).expect("summary serializes")
+        );
         return Ok(Exit::Ok);
     }
     println!("gold  {}  (full rebuild from silver)", lake.uri());

@@ -31,6 +31,7 @@ pub async fn run(args: IngestArgs, lake: &str, progress: ProgressMode) -> Result
     let lake = open_lake(lake).await?;
     let sources = args.sources.build().await?;
     let opts = IngestOptions {
+        run_id: bronze::new_run_id(),
         date: args.date.unwrap_or_else(|| Utc::now().date_naive()),
         progress,
     };
@@ -53,11 +54,17 @@ pub fn exit_for(outcome: Outcome) -> Exit {
 /// One screen: what landed, what was resumed, what failed and why.
 pub fn print_summary(m: &Manifest, lake: &str, format: SummaryFormat) {
     if format == SummaryFormat::Json {
-        println!("{}", serde_json::to_string_pretty(m).expect("manifest serializes"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(m).expect("manifest serializes")
+        );
         return;
     }
     let c = &m.counts;
-    println!("ingest {}  {}  ({}, partition {})", m.run_id, m.outcome, m.selection, m.date);
+    println!(
+        "ingest {}  {}  ({}, partition {})",
+        m.run_id, m.outcome, m.selection, m.date
+    );
     println!(
         "  pages    {} landed, {} already landed today, {} failed",
         c.pages_landed, c.pages_resumed, c.pages_failed
@@ -76,6 +83,9 @@ pub fn print_summary(m: &Manifest, lake: &str, format: SummaryFormat) {
         println!("  error    {e}");
     }
     if m.errors.len() > 10 {
-        println!("  error    … and {} more (see the manifest)", m.errors.len() - 10);
+        println!(
+            "  error    … and {} more (see the manifest)",
+            m.errors.len() - 10
+        );
     }
 }

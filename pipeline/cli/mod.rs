@@ -4,6 +4,7 @@ mod dev_api;
 mod gold;
 mod ingest;
 mod query;
+mod run;
 mod silver;
 mod sources;
 
@@ -21,7 +22,13 @@ pub struct Cli {
     #[arg(long, global = true, env = "POKELAKE_LAKE", default_value = "./lake")]
     pub lake: String,
     /// Progress bars: auto draws them only when stderr is a terminal.
-    #[arg(long, global = true, value_enum, env = "POKELAKE_PROGRESS", default_value = "auto")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "POKELAKE_PROGRESS",
+        default_value = "auto"
+    )]
     pub progress: ProgressMode,
     /// Log filter for stderr (tracing syntax, e.g. `info`, `pokelake=debug`).
     #[arg(long, global = true, env = "POKELAKE_LOG", default_value = "warn")]
@@ -42,6 +49,8 @@ pub enum Command {
     Gold(gold::GoldArgs),
     /// Run read-only SQL over every table in the lake (or a named query from queries/).
     Query(query::QueryArgs),
+    /// The scheduled job: lock the lake, ingest, build silver and gold, print a summary query.
+    Run(run::RunArgs),
 }
 
 /// How a finished command ended.
@@ -61,6 +70,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Silver(args) => silver::run(args, &cli.lake).await,
         Command::Gold(args) => gold::run(args, &cli.lake).await,
         Command::Query(args) => query::run(args, &cli.lake).await,
+        Command::Run(args) => run::run(args, &cli.lake, cli.progress).await,
     }
 }
 

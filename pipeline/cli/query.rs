@@ -56,9 +56,13 @@ pub async fn run(args: QueryArgs, lake: &str) -> Result<Exit> {
     let (schema, batches) = query::run(&ctx, &sql).await?;
     let out = query::render(&schema, &batches, args.format)?;
     let mut stdout = std::io::stdout().lock();
-    let written = stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| if out.ends_with('\n') { Ok(()) } else { stdout.write_all(b"\n") });
+    let written = stdout.write_all(out.as_bytes()).and_then(|_| {
+        if out.ends_with('\n') {
+            Ok(())
+        } else {
+            stdout.write_all(b"\n")
+        }
+    });
     written.map_err(|source| Error::Io {
         path: "stdout".into(),
         source,
@@ -70,9 +74,13 @@ pub async fn run(args: QueryArgs, lake: &str) -> Result<Exit> {
 fn read_sql(path: &str) -> Result<String> {
     match std::fs::read_to_string(path) {
         Ok(sql) => Ok(sql),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => query::named(path)
-            .map(str::to_string)
-            .ok_or_else(|| Error::Usage(format!("{path}: no such file, and no named query of that name (see --list)"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            query::named(path).map(str::to_string).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{path}: no such file, and no named query of that name (see --list)"
+                ))
+            })
+        }
         Err(source) => Err(Error::Io {
             path: path.to_string(),
             source,

@@ -20,7 +20,10 @@ pub async fn run(args: SilverArgs, lake: &str) -> Result<Exit> {
     let lake = open_lake(lake).await?;
     let s = silver::build(&lake).await?;
     if args.format == SummaryFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&s).expect("summary serializes"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&s).expect("summary serializes")
+        );
         return Ok(Exit::Ok);
     }
     println!("silver  {}  (full rebuild from bronze)", lake.uri());
@@ -29,7 +32,10 @@ pub async fn run(args: SilverArgs, lake: &str) -> Result<Exit> {
         s.card_pages, s.card_records, s.set_pages, s.set_records
     );
     if s.pages_without_call > 0 {
-        println!("  lineage  {} page(s) not in any call log: fetched_at = partition date", s.pages_without_call);
+        println!(
+            "  lineage  {} page(s) not in any call log: fetched_at = partition date",
+            s.pages_without_call
+        );
     }
     if s.skipped_records > 0 {
         println!("  skipped  {} record(s) without an id", s.skipped_records);

@@ -59,13 +59,23 @@ impl SelectionArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     /// Source to read.
-    #[arg(long, value_enum, env = "POKELAKE_SOURCES", default_value = "pokemontcg")]
+    #[arg(
+        long,
+        value_enum,
+        env = "POKELAKE_SOURCES",
+        default_value = "pokemontcg"
+    )]
     pub source: SourceName,
     /// Base URL of the Pokémon TCG API v2.
     #[arg(long, env = "POKELAKE_API_URL", default_value = DEFAULT_URL)]
     pub api_url: String,
     /// API key, sent as X-Api-Key; never logged or stored.
-    #[arg(long, env = "POKEMONTCG_API_KEY", hide_env_values = true, hide_default_value = true)]
+    #[arg(
+        long,
+        env = "POKEMONTCG_API_KEY",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
     pub api_key: Option<String>,
     /// Calls a minute (0 = no limit). Default: 30 without a key (the documented limit), 120 with one.
     #[arg(long, env = "POKELAKE_RATE_PER_MINUTE")]
@@ -118,7 +128,11 @@ impl SourceArgs {
             ..HttpConfig::default()
         };
         let default_rate = if self.api_key.is_some() { 120.0 } else { 30.0 };
-        let rate = if unthrottled { 0.0 } else { self.rate_per_minute.unwrap_or(default_rate) };
+        let rate = if unthrottled {
+            0.0
+        } else {
+            self.rate_per_minute.unwrap_or(default_rate)
+        };
         http.per_minute = (rate > 0.0).then_some(rate);
         if let Some(key) = &self.api_key {
             http.headers.insert("X-Api-Key", secret_header(key)?);
@@ -130,7 +144,11 @@ impl SourceArgs {
     pub async fn build(&self) -> Result<Sources> {
         match self.source {
             SourceName::Pokemontcg => Ok(Sources {
-                sources: vec![Box::new(PokemonTcg::new("pokemontcg", &self.api_url, self.http(false)?))],
+                sources: vec![Box::new(PokemonTcg::new(
+                    "pokemontcg",
+                    &self.api_url,
+                    self.http(false)?,
+                ))],
                 sample: None,
             }),
             SourceName::Sample => {

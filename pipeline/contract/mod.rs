@@ -69,7 +69,11 @@ impl Contract {
             .map_err(|e| contract_error(table, "*", &format!("schemas/{table}.json: {e}")))?;
         for col in &c.columns {
             parse_type(&col.data_type).ok_or_else(|| {
-                contract_error(table, &col.name, &format!("unknown type {:?}", col.data_type))
+                contract_error(
+                    table,
+                    &col.name,
+                    &format!("unknown type {:?}", col.data_type),
+                )
             })?;
         }
         Ok(c)
@@ -110,7 +114,10 @@ impl Contract {
             ));
         }
         for (e, a) in expected.fields().iter().zip(actual.fields()) {
-            if e.name() != a.name() || e.data_type() != a.data_type() || e.is_nullable() != a.is_nullable() {
+            if e.name() != a.name()
+                || e.data_type() != a.data_type()
+                || e.is_nullable() != a.is_nullable()
+            {
                 return Err(contract_error(
                     &self.table,
                     e.name(),
@@ -172,7 +179,11 @@ mod tests {
     fn lists_and_timestamps_parse() {
         assert_eq!(
             parse_type("list<int32>"),
-            Some(DataType::List(Arc::new(Field::new("item", DataType::Int32, true))))
+            Some(DataType::List(Arc::new(Field::new(
+                "item",
+                DataType::Int32,
+                true
+            ))))
         );
         assert!(parse_type("timestamp_ns").is_none());
     }

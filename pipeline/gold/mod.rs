@@ -17,7 +17,9 @@ use datafusion::datasource::MemTable;
 use serde::Serialize;
 
 use crate::lake::Lake;
-use crate::silver::table::{self, GOLD_POKEMON_GENERATIONS, SILVER_TCG_CARDS, SILVER_TCG_CARD_PRICES};
+use crate::silver::table::{
+    self, GOLD_POKEMON_GENERATIONS, SILVER_TCG_CARDS, SILVER_TCG_CARD_PRICES,
+};
 use crate::source::GENERATIONS;
 use crate::{Error, Result};
 

@@ -62,11 +62,8 @@ impl BronzeKey {
             return None;
         }
         let num = |s: &str, p: &str| s.strip_prefix(p)?.parse::<u32>().ok();
-        let date = NaiveDate::from_ymd_opt(
-            num(y, "year=")? as i32,
-            num(m, "month=")?,
-            num(d, "day=")?,
-        )?;
+        let date =
+            NaiveDate::from_ymd_opt(num(y, "year=")? as i32, num(m, "month=")?, num(d, "day=")?)?;
         let (q, p) = file.strip_suffix(".json")?.split_once('-')?;
         Some(BronzeKey {
             table: table.to_string(),
@@ -91,7 +88,10 @@ mod tests {
             "bronze/tcg_cards/year=2026/month=03/day=07/20260307T101500Z-ab12/0003-0002.json"
         );
         let p = BronzeKey::parse(&k).unwrap();
-        assert_eq!((p.table.as_str(), p.date, p.query, p.page), ("tcg_cards", d, 3, 2));
+        assert_eq!(
+            (p.table.as_str(), p.date, p.query, p.page),
+            ("tcg_cards", d, 3, 2)
+        );
         assert_eq!(p.run_id, "20260307T101500Z-ab12");
         assert!(BronzeKey::parse("bronze/_calls/year=2026/month=03/day=07/x.parquet").is_none());
     }

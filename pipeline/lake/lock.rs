@@ -56,7 +56,9 @@ impl Lock {
                 if !held.released && held.expires_at > now {
                     return Err(Error::Locked {
                         owner: held.owner,
-                        since: held.since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        since: held
+                            .since
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                         expires_in: (held.expires_at - now).to_std().unwrap_or_default(),
                     });
                 }
@@ -79,7 +81,10 @@ impl Lock {
             // Someone else created this number first: they hold it.
             return Box::pin(Lock::acquire(lake, name, owner, ttl)).await;
         }
-        for (old, _) in listed.iter().filter(|(k, _)| lock_number(k).is_some_and(|m| m + 1 < n)) {
+        for (old, _) in listed
+            .iter()
+            .filter(|(k, _)| lock_number(k).is_some_and(|m| m + 1 < n))
+        {
             lake.delete(old).await?;
         }
         let state = Arc::new(tokio::sync::Mutex::new(state));
@@ -109,7 +114,12 @@ impl Drop for Lock {
     }
 }
 
-async fn renew_loop(lake: Lake, key: String, state: Arc<tokio::sync::Mutex<LockState>>, ttl: Duration) {
+async fn renew_loop(
+    lake: Lake,
+    key: String,
+    state: Arc<tokio::sync::Mutex<LockState>>,
+    ttl: Duration,
+) {
     loop {
         tokio::time::sleep(ttl / 3).await;
         let mut st = state.lock().await;

@@ -58,7 +58,8 @@ impl Lake {
                 return Err(bad("no bucket after s3://"));
             }
             let store = s3::build(uri, bucket)?;
-            let base_url = Url::parse(&format!("s3://{bucket}/")).map_err(|e| bad(&e.to_string()))?;
+            let base_url =
+                Url::parse(&format!("s3://{bucket}/")).map_err(|e| bad(&e.to_string()))?;
             return Ok(Lake::new(uri, Arc::new(store), prefix, base_url));
         }
         if uri == "memory://" || uri == "memory:///" {
@@ -91,7 +92,12 @@ impl Lake {
             .trim_start_matches('/')
             .to_string();
         let base_url = Url::parse("file:///").expect("static URL");
-        Ok(Lake::new(uri, Arc::new(LocalFileSystem::new()), &root, base_url))
+        Ok(Lake::new(
+            uri,
+            Arc::new(LocalFileSystem::new()),
+            &root,
+            base_url,
+        ))
     }
 
     fn new(uri: &str, store: Arc<dyn ObjectStore>, root: &str, base_url: Url) -> Lake {
@@ -256,7 +262,9 @@ impl Lake {
 pub fn parquet_props() -> parquet::file::properties::WriterProperties {
     use parquet::basic::{Compression, ZstdLevel};
     parquet::file::properties::WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("valid level")))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("valid level"),
+        ))
         .set_max_row_group_row_count(Some(65_536))
         .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Page)
         .build()

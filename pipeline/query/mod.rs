@@ -14,8 +14,8 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::execution::options::ParquetReadOptions;
 use datafusion::execution::context::SQLOptions;
+use datafusion::execution::options::ParquetReadOptions;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::Statement;
@@ -26,9 +26,18 @@ use crate::{Error, Result};
 
 /// The named queries of `queries/`: (name, SQL).
 pub const NAMED: &[(&str, &str)] = &[
-    ("api_calls_per_day", include_str!("../../queries/api_calls_per_day.sql")),
-    ("generation_summary", include_str!("../../queries/generation_summary.sql")),
-    ("most_valuable_cards", include_str!("../../queries/most_valuable_cards.sql")),
+    (
+        "api_calls_per_day",
+        include_str!("../../queries/api_calls_per_day.sql"),
+    ),
+    (
+        "generation_summary",
+        include_str!("../../queries/generation_summary.sql"),
+    ),
+    (
+        "most_valuable_cards",
+        include_str!("../../queries/most_valuable_cards.sql"),
+    ),
     ("set_cards", include_str!("../../queries/set_cards.sql")),
 ];
 
@@ -83,6 +92,15 @@ pub async fn run(ctx: &SessionContext, sql: &str) -> Result<(SchemaRef, Vec<Reco
         Err(e) if e.to_string().contains("not supported:") => {
             return Err(Error::Usage(format!("read-only: {}", e.strip_backtrace())))
         }
+        Err(e) if e.to_string().contains("not found") => {
+            let tables = registered(ctx);
+            let known = if tables.is_empty() {
+                "none; run `pokelake ingest`, `silver` and `gold` first".to_string()
+            } else {
+                tables.join(", ")
+            };
+            return Err(e.context(format!("tables in this lake: {known}")).into());
+        }
         Err(e) => return Err(e.into()),
     };
     let schema: SchemaRef = Arc::new(plain_schema(df.schema().as_arrow()));
@@ -126,8 +144,13 @@ fn is_sql_query(s: &Statement) -> bool {
 
 /// The statement's kind from its text: `INSERT`, `DROP TABLE`, `CREATE EXTERNAL TABLE`, ...
 fn kind(statement: &str) -> String {
-    const OBJECTS: &[&str] = &["TABLE", "VIEW", "SCHEMA", "DATABASE", "INDEX", "FUNCTION", "CATALOG"];
-    let words: Vec<String> = statement.split_whitespace().map(str::to_uppercase).collect();
+    const OBJECTS: &[&str] = &[
+        "TABLE", "VIEW", "SCHEMA", "DATABASE", "INDEX", "FUNCTION", "CATALOG",
+    ];
+    let words: Vec<String> = statement
+        .split_whitespace()
+        .map(str::to_uppercase)
+        .collect();
     let Some(first) = words.first() else {
         return "an empty statement".into();
     };
@@ -160,7 +183,9 @@ pub fn substitute(sql: &str, params: &[(String, String)]) -> Result<String> {
             .ok_or_else(|| Error::Usage("unclosed ${ in the query".into()))?;
         let name = &after[..end];
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(Error::Usage(format!("bad parameter name ${{{name}}} in the query")));
+            return Err(Error::Usage(format!(
+                "bad parameter name ${{{name}}} in the query"
+            )));
         }
         let value = params
             .iter()
@@ -168,7 +193,9 @@ pub fn substitute(sql: &str, params: &[(String, String)]) -> Result<String> {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v)
             .ok_or_else(|| {
-                Error::Usage(format!("missing parameter: the query uses ${{{name}}}; pass --param {name}=<value>"))
+                Error::Usage(format!(
+                    "missing parameter: the query uses ${{{name}}}; pass --param {name}=<value>"
+                ))
             })?;
         out.push('\'');
         out.push_str(&value.replace('\'', "''"));
@@ -181,7 +208,11 @@ pub fn substitute(sql: &str, params: &[(String, String)]) -> Result<String> {
         let uses: Vec<&str> = used.iter().map(String::as_str).collect();
         return Err(Error::Usage(format!(
             "unknown parameter {n}: the query uses {}",
-            if uses.is_empty() { "no parameters".to_string() } else { uses.join(", ") }
+            if uses.is_empty() {
+                "no parameters".to_string()
+            } else {
+                uses.join(", ")
+            }
         )));
     }
     Ok(out)
@@ -207,7 +238,11 @@ pub fn describe(sql: &str) -> &str {
 /// The SQL of a named query, by name or file name (`set_cards`, `set_cards.sql`,
 /// `queries/set_cards.sql`).
 pub fn named(name: &str) -> Option<&'static str> {
-    let stem = name.rsplit('/').next().unwrap_or(name).trim_end_matches(".sql");
+    let stem = name
+        .rsplit('/')
+        .next()
+        .unwrap_or(name)
+        .trim_end_matches(".sql");
     NAMED.iter().find(|(n, _)| *n == stem).map(|(_, sql)| *sql)
 }
 
@@ -215,14 +250,20 @@ pub fn named(name: &str) -> Option<&'static str> {
 pub fn render(schema: &SchemaRef, batches: &[RecordBatch], format: Format) -> Result<String> {
     let enc = |e: arrow::error::ArrowError| Error::encode("query output", e);
     match format {
-        Format::Table => Ok(arrow::util::pretty::pretty_format_batches_with_schema(schema.clone(), batches)
-            .map_err(enc)?
-            .to_string()),
+        Format::Table => Ok(arrow::util::pretty::pretty_format_batches_with_schema(
+            schema.clone(),
+            batches,
+        )
+        .map_err(enc)?
+        .to_string()),
         Format::Csv => {
             let mut buf = Vec::new();
             {
-                let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(&mut buf);
-                w.write(&RecordBatch::new_empty(schema.clone())).map_err(enc)?;
+                let mut w = arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(&mut buf);
+                w.write(&RecordBatch::new_empty(schema.clone()))
+                    .map_err(enc)?;
                 for b in batches {
                     w.write(b).map_err(enc)?;
                 }
@@ -251,8 +292,12 @@ pub fn plain_type(t: &DataType) -> DataType {
         DataType::Utf8View => DataType::Utf8,
         DataType::BinaryView => DataType::Binary,
         DataType::ListView(f) | DataType::List(f) => DataType::List(Arc::new(plain_field(f))),
-        DataType::LargeListView(f) | DataType::LargeList(f) => DataType::LargeList(Arc::new(plain_field(f))),
-        DataType::Struct(fields) => DataType::Struct(fields.iter().map(|f| plain_field(f)).collect()),
+        DataType::LargeListView(f) | DataType::LargeList(f) => {
+            DataType::LargeList(Arc::new(plain_field(f)))
+        }
+        DataType::Struct(fields) => {
+            DataType::Struct(fields.iter().map(|f| plain_field(f)).collect())
+        }
         other => other.clone(),
     }
 }
@@ -263,7 +308,10 @@ fn plain_field(f: &Field) -> Field {
 
 fn plain_schema(s: &Schema) -> Schema {
     Schema::new_with_metadata(
-        s.fields().iter().map(|f| plain_field(f)).collect::<Vec<_>>(),
+        s.fields()
+            .iter()
+            .map(|f| plain_field(f))
+            .collect::<Vec<_>>(),
         s.metadata().clone(),
     )
 }
@@ -299,7 +347,10 @@ mod tests {
             substitute(sql, &[p("set", "it's")]).unwrap(),
             "SELECT * FROM t WHERE set_id = 'it''s' AND x = 'it''s'"
         );
-        assert!(substitute(sql, &[]).unwrap_err().to_string().contains("missing parameter"));
+        assert!(substitute(sql, &[])
+            .unwrap_err()
+            .to_string()
+            .contains("missing parameter"));
         let e = substitute(sql, &[p("set", "a"), p("user", "b")]).unwrap_err();
         assert!(e.to_string().contains("unknown parameter user"), "{e}");
         assert!(substitute("SELECT 1", &[p("x", "1")]).is_err());
@@ -319,13 +370,21 @@ mod tests {
     fn statement_kinds() {
         assert_eq!(kind("DROP TABLE x"), "DROP TABLE");
         assert_eq!(kind("insert into x values (1)"), "INSERT");
-        assert_eq!(kind("CREATE EXTERNAL TABLE t STORED AS CSV LOCATION 'x'"), "CREATE EXTERNAL TABLE");
+        assert_eq!(
+            kind("CREATE EXTERNAL TABLE t STORED AS CSV LOCATION 'x'"),
+            "CREATE EXTERNAL TABLE"
+        );
     }
 
     #[tokio::test]
     async fn refuses_writes_before_planning() {
         let ctx = table::session();
-        for sql in ["DROP TABLE x", "INSERT INTO x VALUES (1)", "CREATE TABLE y AS SELECT 1", "SET datafusion.x = 1"] {
+        for sql in [
+            "DROP TABLE x",
+            "INSERT INTO x VALUES (1)",
+            "CREATE TABLE y AS SELECT 1",
+            "SET datafusion.x = 1",
+        ] {
             let e = check_read_only(&ctx, sql).unwrap_err().to_string();
             assert!(e.starts_with("read-only: "), "{sql}: {e}");
         }

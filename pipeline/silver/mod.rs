@@ -93,23 +93,54 @@ pub async fn build(lake: &Lake) -> Result<Summary> {
     summary.pages_without_call = pages.len();
 
     let ctx = table::session();
-    register(&ctx, "card_sightings", records::sightings_batch("card_id", &cards.sightings)?)?;
-    register(&ctx, "set_sightings", records::sightings_batch("set_id", &sets.sightings)?)?;
-    let card_rows: Vec<_> = cards.records.iter().map(|(h, (_, v))| typed::card_row(v, h)).collect();
+    register(
+        &ctx,
+        "card_sightings",
+        records::sightings_batch("card_id", &cards.sightings)?,
+    )?;
+    register(
+        &ctx,
+        "set_sightings",
+        records::sightings_batch("set_id", &sets.sightings)?,
+    )?;
+    let card_rows: Vec<_> = cards
+        .records
+        .iter()
+        .map(|(h, (_, v))| typed::card_row(v, h))
+        .collect();
     let price_rows: Vec<_> = cards
         .records
         .iter()
         .flat_map(|(h, (_, v))| typed::price_rows(v, h))
         .collect();
-    let set_rows: Vec<_> = sets.records.iter().map(|(h, (_, v))| typed::set_row(v, h)).collect();
+    let set_rows: Vec<_> = sets
+        .records
+        .iter()
+        .map(|(h, (_, v))| typed::set_row(v, h))
+        .collect();
     let schema = typed::record_schema(SILVER_TCG_CARDS.name, CARD_LINEAGE)?;
-    register(&ctx, "card_records", typed::to_batch("card_records", schema, &card_rows)?)?;
+    register(
+        &ctx,
+        "card_records",
+        typed::to_batch("card_records", schema, &card_rows)?,
+    )?;
     let schema = typed::record_schema(SILVER_TCG_CARD_PRICES.name, &[])?;
-    register(&ctx, "price_records", typed::to_batch("price_records", schema, &price_rows)?)?;
+    register(
+        &ctx,
+        "price_records",
+        typed::to_batch("price_records", schema, &price_rows)?,
+    )?;
     let schema = typed::record_schema(SILVER_TCG_SETS.name, SET_LINEAGE)?;
-    register(&ctx, "set_records", typed::to_batch("set_records", schema, &set_rows)?)?;
+    register(
+        &ctx,
+        "set_records",
+        typed::to_batch("set_records", schema, &set_rows)?,
+    )?;
 
-    let cards_table = table::conform(SILVER_TCG_CARDS.name, &table::collect(&ctx, CARDS_SQL).await?)?;
+    let cards_table = table::conform(
+        SILVER_TCG_CARDS.name,
+        &table::collect(&ctx, CARDS_SQL).await?,
+    )?;
     register(&ctx, SILVER_TCG_CARDS.name, cards_table.clone())?;
     let versions = table::collect(&ctx, CARD_VERSIONS_SQL).await?;
     let prices = table::collect(&ctx, CARD_PRICES_SQL).await?;

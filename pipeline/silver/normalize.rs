@@ -9,15 +9,23 @@
 
 /// Suffixes stripped from the end of a name, longest first so "VMAX" wins over "V".
 const SUFFIXES: &[&str] = &[
-    " V-UNION", " VMAX", " VSTAR", " LV.X", " Lv.X", " BREAK", " Prime", " Star", " LEGEND",
-    "-GX", " GX", "-EX", " EX", " ex", " V", " ★", "★", " δ", "δ", " ◇", "◇", " GL", " FB", " E4",
-    " G", " C",
+    " V-UNION", " VMAX", " VSTAR", " LV.X", " Lv.X", " BREAK", " Prime", " Star", " LEGEND", "-GX",
+    " GX", "-EX", " EX", " ex", " V", " ★", "★", " δ", "δ", " ◇", "◇", " GL", " FB", " E4", " G",
+    " C",
 ];
 
 /// Prefixes stripped from the start of a name.
 const PREFIXES: &[&str] = &[
-    "Radiant ", "Dark ", "Light ", "Shining ", "Alolan ", "Galarian ", "Hisuian ", "Paldean ",
-    "Mega ", "M ",
+    "Radiant ",
+    "Dark ",
+    "Light ",
+    "Shining ",
+    "Alolan ",
+    "Galarian ",
+    "Hisuian ",
+    "Paldean ",
+    "Mega ",
+    "M ",
 ];
 
 /// The species name a Pokémon card's printed `name` depicts (see the module doc).

@@ -74,14 +74,21 @@ pub async fn call_index(lake: &Lake) -> Result<HashMap<String, CallRef>> {
         for batch in reader {
             let batch = batch.map_err(|e| Error::encode(&key, e))?;
             let col = |name: &str| {
-                batch.column_by_name(name).cloned().ok_or_else(|| Error::Contract {
-                    table: BRONZE_API_CALLS.name.into(),
-                    column: name.into(),
-                    detail: format!("missing in {key}"),
-                })
+                batch
+                    .column_by_name(name)
+                    .cloned()
+                    .ok_or_else(|| Error::Contract {
+                        table: BRONZE_API_CALLS.name.into(),
+                        column: name.into(),
+                        detail: format!("missing in {key}"),
+                    })
             };
-            let (bronze_key, call_id, finished, error) =
-                (col("bronze_key")?, col("call_id")?, col("finished_at")?, col("error")?);
+            let (bronze_key, call_id, finished, error) = (
+                col("bronze_key")?,
+                col("call_id")?,
+                col("finished_at")?,
+                col("error")?,
+            );
             let (bronze_key, call_id) = (bronze_key.as_string::<i32>(), call_id.as_string::<i32>());
             let finished = finished.as_primitive::<TimestampMillisecondType>();
             for i in 0..batch.num_rows() {
@@ -109,7 +116,11 @@ pub async fn call_index(lake: &Lake) -> Result<HashMap<String, CallRef>> {
 ///
 /// Lineage: the call from `calls` by bronze key (NULL call id when the call log lacks it) and
 /// its finish time; without one, the partition date at 00:00 UTC.
-pub async fn explode(lake: &Lake, table: &str, calls: &HashMap<String, CallRef>) -> Result<Exploded> {
+pub async fn explode(
+    lake: &Lake,
+    table: &str,
+    calls: &HashMap<String, CallRef>,
+) -> Result<Exploded> {
     let keys: Vec<(String, BronzeKey)> = lake
         .list(&format!("bronze/{table}/"))
         .await?
@@ -130,7 +141,10 @@ pub async fn explode(lake: &Lake, table: &str, calls: &HashMap<String, CallRef>)
         })?;
         let call = calls.get(&key);
         let fetched_at_ms = call.map(|c| c.finished_at_ms).unwrap_or_else(|| {
-            bk.date.and_time(NaiveTime::MIN).and_utc().timestamp_millis()
+            bk.date
+                .and_time(NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis()
         });
         for raw in page.data {
             let value: Value = serde_json::from_str(raw.get()).map_err(|e| Error::Json {

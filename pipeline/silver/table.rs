@@ -68,7 +68,10 @@ pub fn session() -> SessionContext {
     let config = SessionConfig::new()
         .with_target_partitions(2)
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
-        .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
+        .set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        );
     SessionContext::new_with_config(config)
 }
 
@@ -99,13 +102,25 @@ pub fn conform(table: &str, batches: &[RecordBatch]) -> Result<RecordBatch> {
         let col = match all.column_by_name(field.name()) {
             Some(c) => c.clone(),
             None if all.num_rows() == 0 => new_null_array(field.data_type(), 0),
-            None => return Err(err(field.name(), "missing from the transform's output".into())),
+            None => {
+                return Err(err(
+                    field.name(),
+                    "missing from the transform's output".into(),
+                ))
+            }
         };
         let col = if col.data_type() == field.data_type() {
             col
         } else {
             cast(&col, field.data_type()).map_err(|e| {
-                err(field.name(), format!("cannot cast {} to {}: {e}", col.data_type(), field.data_type()))
+                err(
+                    field.name(),
+                    format!(
+                        "cannot cast {} to {}: {e}",
+                        col.data_type(),
+                        field.data_type()
+                    ),
+                )
             })?
         };
         if !field.is_nullable() && col.null_count() > 0 {

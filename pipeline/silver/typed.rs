@@ -34,7 +34,9 @@ pub fn to_batch(what: &str, schema: SchemaRef, rows: &[Value]) -> Result<RecordB
         .with_batch_size(rows.len().max(1))
         .build_decoder()
         .map_err(|e| Error::encode(what, e))?;
-    decoder.serialize(rows).map_err(|e| Error::encode(what, e))?;
+    decoder
+        .serialize(rows)
+        .map_err(|e| Error::encode(what, e))?;
     Ok(decoder
         .flush()
         .map_err(|e| Error::encode(what, e))?
@@ -228,7 +230,10 @@ mod tests {
         let d = parse_api_date("1999/01/09").unwrap();
         assert_eq!(d, NaiveDate::from_ymd_opt(1999, 1, 9).unwrap());
         assert_eq!(epoch_days(d), 10600);
-        assert_eq!(parse_api_timestamp_ms("2022/10/10 15:12:00"), Some(1_665_414_720_000));
+        assert_eq!(
+            parse_api_timestamp_ms("2022/10/10 15:12:00"),
+            Some(1_665_414_720_000)
+        );
         assert_eq!(parse_api_date("09/01/1999"), None);
         assert_eq!(parse_api_timestamp_ms("2022/10/10"), None);
     }
@@ -238,9 +243,12 @@ mod tests {
         let set = json!({"id":"base1","name":"Base","series":"Base","printedTotal":102,"total":102,
             "legalities":{"unlimited":"Legal"},"ptcgoCode":"BS","releaseDate":"1999/01/09",
             "updatedAt":"2022/10/10 15:12:00"});
-        let schema = record_schema("silver_tcg_sets", &["cards_seen", "bronze_key", "call_id"]).unwrap();
+        let schema =
+            record_schema("silver_tcg_sets", &["cards_seen", "bronze_key", "call_id"]).unwrap();
         let batch = to_batch("sets", schema, &[set_row(&set, "h")]).unwrap();
-        let out = arrow::util::pretty::pretty_format_batches(&[batch]).unwrap().to_string();
+        let out = arrow::util::pretty::pretty_format_batches(&[batch])
+            .unwrap()
+            .to_string();
         assert!(out.contains("1999-01-09"), "{out}");
         assert!(out.contains("2022-10-10T15:12:00Z"), "{out}");
     }

@@ -65,14 +65,24 @@ pub fn to_batch(calls: &[CallRecord]) -> Result<RecordBatch> {
         s(|c| Some(&c.table)),
         s(|c| Some(&c.endpoint)),
         s(|c| Some(&c.params)),
-        Arc::new(calls.iter().map(|c| Some(c.page as i32)).collect::<Int32Array>()),
+        Arc::new(
+            calls
+                .iter()
+                .map(|c| Some(c.page as i32))
+                .collect::<Int32Array>(),
+        ),
         Arc::new(
             calls
                 .iter()
                 .map(|c| c.status.map(i32::from))
                 .collect::<Int32Array>(),
         ),
-        Arc::new(calls.iter().map(|c| Some(c.attempt as i32)).collect::<Int32Array>()),
+        Arc::new(
+            calls
+                .iter()
+                .map(|c| Some(c.attempt as i32))
+                .collect::<Int32Array>(),
+        ),
         ts(|c| c.started_at),
         ts(|c| c.finished_at),
         Arc::new(
@@ -81,7 +91,12 @@ pub fn to_batch(calls: &[CallRecord]) -> Result<RecordBatch> {
                 .map(|c| Some((c.finished_at - c.started_at).num_milliseconds()))
                 .collect::<Int64Array>(),
         ),
-        Arc::new(calls.iter().map(|c| Some(c.bytes as i64)).collect::<Int64Array>()),
+        Arc::new(
+            calls
+                .iter()
+                .map(|c| Some(c.bytes as i64))
+                .collect::<Int64Array>(),
+        ),
         s(|c| c.body_sha256.as_deref()),
         s(|c| c.bronze_key.as_deref()),
         s(|c| c.error.as_deref()),

@@ -52,7 +52,11 @@ impl Default for HttpConfig {
 }
 
 /// The User-Agent every call sends: `pokelake/<version>`.
-pub const USER_AGENT: &str = concat!("pokelake/", env!("CARGO_PKG_VERSION"), " (+https://github.com/pokelake)");
+pub const USER_AGENT: &str = concat!(
+    "pokelake/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/pokelake)"
+);
 
 /// One request: where it goes and what it feeds.
 #[derive(Debug, Clone)]
@@ -87,6 +91,9 @@ pub struct Fetched {
 /// Why a body that arrived does not count; the request is retried.
 pub type CheckResult = std::result::Result<(), String>;
 
+/// Called after every attempt with the call and whether a retry follows (progress display).
+pub type OnAttempt = Box<dyn Fn(&CallRecord, bool) + Send + Sync>;
+
 /// Shared by one source's tasks within one run.
 pub struct Fetcher {
     client: reqwest::Client,
@@ -97,13 +104,15 @@ pub struct Fetcher {
     /// Shared by every fetcher of the run, so call ids are unique within it.
     next_call: Arc<AtomicU64>,
     calls: Mutex<Vec<CallRecord>>,
-    /// Called after every attempt with `true` for a retry to come (for progress display).
-    on_attempt: Box<dyn Fn(&CallRecord, bool) + Send + Sync>,
+    on_attempt: OnAttempt,
 }
 
 enum Outcome {
     Done(Bytes),
-    Retry { detail: String, wait: Option<Duration> },
+    Retry {
+        detail: String,
+        wait: Option<Duration>,
+    },
     Fail(String),
 }
 
@@ -113,7 +122,7 @@ impl Fetcher {
         cfg: HttpConfig,
         run_id: &str,
         next_call: Arc<AtomicU64>,
-        on_attempt: Box<dyn Fn(&CallRecord, bool) + Send + Sync>,
+        on_attempt: OnAttempt,
     ) -> Result<Fetcher> {
         let client = reqwest::Client::builder()
             .user_agent(USER_AGENT)
@@ -138,14 +147,22 @@ impl Fetcher {
     ///
     /// Errors: [`Error::Api`] after the last attempt or at a non-retryable status; the detail
     /// names the status or transport failure of the last attempt.
-    pub async fn fetch(&self, req: &Request<'_>, check: &(dyn Fn(&[u8]) -> CheckResult + Sync)) -> Result<Fetched> {
+    pub async fn fetch(
+        &self,
+        req: &Request<'_>,
+        check: &(dyn Fn(&[u8]) -> CheckResult + Sync),
+    ) -> Result<Fetched> {
         let url = format!("{}{}", req.base_url.trim_end_matches('/'), req.endpoint);
         let params = req.query_string();
         let mut last = String::new();
         for attempt in 1..=self.cfg.max_attempts {
             let _slot = self.slots.acquire().await.expect("semaphore never closed");
             self.throttle.acquire().await;
-            let call_id = format!("{}-{}", self.run_id, self.next_call.fetch_add(1, Ordering::SeqCst));
+            let call_id = format!(
+                "{}-{}",
+                self.run_id,
+                self.next_call.fetch_add(1, Ordering::SeqCst)
+            );
             let started_at = Utc::now();
             let (status, body, outcome) = self.attempt(&url, req.params, check).await;
             drop(_slot);
@@ -206,7 +223,16 @@ impl Fetcher {
     ) -> (Option<u16>, Option<Bytes>, Outcome) {
         let resp = match self.client.get(url).query(params).send().await {
             Ok(r) => r,
-            Err(e) => return (None, None, Outcome::Retry { detail: transport(&e), wait: None }),
+            Err(e) => {
+                return (
+                    None,
+                    None,
+                    Outcome::Retry {
+                        detail: transport(&e),
+                        wait: None,
+                    },
+                )
+            }
         };
         let status = resp.status();
         let wait = retry_after(resp.headers());
@@ -214,7 +240,11 @@ impl Fetcher {
             Ok(b) => b,
             Err(e) => {
                 let detail = format!("body cut short: {}", transport(&e));
-                return (Some(status.as_u16()), None, Outcome::Retry { detail, wait: None });
+                return (
+                    Some(status.as_u16()),
+                    None,
+                    Outcome::Retry { detail, wait: None },
+                );
             }
         };
         let code = status.as_u16();
@@ -224,7 +254,10 @@ impl Fetcher {
                 Err(detail) => Outcome::Retry { detail, wait: None },
             }
         } else if code == 429 || code == 408 || status.is_server_error() {
-            Outcome::Retry { detail: format!("HTTP {code}"), wait }
+            Outcome::Retry {
+                detail: format!("HTTP {code}"),
+                wait,
+            }
         } else {
             Outcome::Fail(format!("HTTP {code}"))
         };
@@ -232,7 +265,10 @@ impl Fetcher {
     }
 
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let exp = self.cfg.backoff_base.saturating_mul(1 << (attempt - 1).min(16));
+        let exp = self
+            .cfg
+            .backoff_base
+            .saturating_mul(1 << (attempt - 1).min(16));
         let cap = exp.min(self.cfg.backoff_max);
         let jittered = cap.mul_f64(rand::rng().random_range(0.5..=1.0));
         retry_after.map_or(jittered, |ra| ra.max(jittered))
@@ -242,7 +278,11 @@ impl Fetcher {
         Error::Api {
             source_name: req.source.to_string(),
             endpoint: req.endpoint.to_string(),
-            params: if params.is_empty() { String::new() } else { format!("?{params}") },
+            params: if params.is_empty() {
+                String::new()
+            } else {
+                format!("?{params}")
+            },
             attempts,
             detail,
         }
@@ -257,7 +297,11 @@ impl Fetcher {
 
     /// Whether any call of this fetcher got an HTTP answer (a source that never answered is down).
     pub fn ever_answered(&self) -> bool {
-        self.calls.lock().expect("call log lock").iter().any(|c| c.status.is_some())
+        self.calls
+            .lock()
+            .expect("call log lock")
+            .iter()
+            .any(|c| c.status.is_some())
     }
 
     /// Every call so far, in the order they finished.
@@ -302,10 +346,12 @@ fn retry_after(h: &HeaderMap) -> Option<Duration> {
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// A header value that reqwest marks sensitive, so it is redacted from Debug output.

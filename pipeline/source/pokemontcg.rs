@@ -73,7 +73,9 @@ impl PokemonTcg {
         let pages = total.div_ceil(u64::from(PAGE_SIZE)).max(1) as u32;
         let rest = join_all((2..=pages).map(|p| async move {
             lander
-                .page(query, p, &page_params(p), &move |b| check_page(b, p, Some(total)))
+                .page(query, p, &page_params(p), &move |b| {
+                    check_page(b, p, Some(total))
+                })
                 .await
         }))
         .await;
@@ -90,7 +92,10 @@ impl PokemonTcg {
     fn card_queries(&self, selection: &Selection, set_ids: &[String]) -> Result<Vec<QuerySpec>> {
         let cards = |q: String| self.spec("tcg_cards", "/cards", Some(q));
         Ok(match selection {
-            Selection::All => set_ids.iter().map(|id| cards(format!("set.id:{id}"))).collect(),
+            Selection::All => set_ids
+                .iter()
+                .map(|id| cards(format!("set.id:{id}")))
+                .collect(),
             Selection::Sets(ids) => {
                 let unknown: Vec<&String> = ids.iter().filter(|id| !set_ids.contains(id)).collect();
                 if !unknown.is_empty() {
@@ -164,10 +169,16 @@ impl Source for PokemonTcg {
 
     async fn ingest(&self, selection: &Selection, lander: &Lander) -> Result<()> {
         lander.connect(&self.name, &self.base_url, self.http.clone())?;
-        let [sets_q] = lander.plan(vec![self.spec("tcg_sets", "/sets", None)]).await?[..] else {
+        let [sets_q] = lander
+            .plan(vec![self.spec("tcg_sets", "/sets", None)])
+            .await?[..]
+        else {
             unreachable!("one query planned")
         };
-        let set_pages = self.all_pages(lander, sets_q).await.map_err(|e| lander.down_or(e))?;
+        let set_pages = self
+            .all_pages(lander, sets_q)
+            .await
+            .map_err(|e| lander.down_or(e))?;
         let mut set_ids = Vec::new();
         for body in &set_pages {
             for raw in parse_page(body)?.data {
@@ -206,7 +217,9 @@ mod tests {
             check_page(body(0, 999).as_bytes(), 1, None).unwrap_err(),
             "page 1 holds 0 records, totalCount 999 implies 250"
         );
-        assert!(check_page(b"{\"data\": [ oops", 1, None).unwrap_err().starts_with("invalid JSON"));
+        assert!(check_page(b"{\"data\": [ oops", 1, None)
+            .unwrap_err()
+            .starts_with("invalid JSON"));
         assert!(check_page(body(10, 261).as_bytes(), 2, Some(260)).is_err());
     }
 

@@ -8,18 +8,32 @@ use pokelake::lake::{keys, Lake};
 use pokelake::source::pokemontcg::PAGE_SIZE;
 use pokelake::source::Selection;
 
-use crate::support::{bin, day, fast_http, ingest, lakes, objects, records, folder_lake};
+use crate::support::{bin, day, fast_http, folder_lake, ingest, lakes, objects, records};
 
 /// The keys a seeded `--all` must land: the set list, then one paged query per set in id order.
 fn expected_keys(api: &DevApi, run_id: &str, d: u32) -> Vec<String> {
     let cat = api.catalog();
-    let mut set_ids: Vec<String> = cat.sets.iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
+    let mut set_ids: Vec<String> = cat
+        .sets
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
     set_ids.sort();
     let mut out = vec![keys::bronze_object("tcg_sets", day(d), run_id, 0, 1)];
     for (i, id) in set_ids.iter().enumerate() {
-        let n = cat.cards.iter().filter(|c| c["set"]["id"] == id.as_str()).count() as u32;
+        let n = cat
+            .cards
+            .iter()
+            .filter(|c| c["set"]["id"] == id.as_str())
+            .count() as u32;
         for p in 1..=n.div_ceil(PAGE_SIZE).max(1) {
-            out.push(keys::bronze_object("tcg_cards", day(d), run_id, i as u32 + 1, p));
+            out.push(keys::bronze_object(
+                "tcg_cards",
+                day(d),
+                run_id,
+                i as u32 + 1,
+                p,
+            ));
         }
     }
     out.sort();
@@ -42,9 +56,16 @@ async fn all_lands_every_page_byte_for_byte_at_its_key() {
         let all = objects(&t.lake, "bronze/").await;
         let want = expected_keys(&api, &m.run_id, 0);
         assert_eq!(bronze_keys(&all), want, "{}", t.kind);
-        assert!(want.iter().any(|k| k.ends_with("-0002.json")), "a set needs two pages");
+        assert!(
+            want.iter().any(|k| k.ends_with("-0002.json")),
+            "a set needs two pages"
+        );
         assert_eq!(m.counts.pages_landed, want.len() as u64);
-        assert_eq!(m.counts.calls, want.len() as u64, "no retries without faults");
+        assert_eq!(
+            m.counts.calls,
+            want.len() as u64,
+            "no retries without faults"
+        );
         // Bodies are exactly what the server sends for the same request.
         let client = reqwest::Client::new();
         for (key, body) in all.iter().filter(|(k, _)| k.ends_with(".json")) {
@@ -54,14 +75,24 @@ async fn all_lands_every_page_byte_for_byte_at_its_key() {
             params.push(("page".into(), bk.page.to_string()));
             params.push(("pageSize".into(), PAGE_SIZE.to_string()));
             let url = format!("{}{}", api.base_url(), q.endpoint);
-            let direct = client.get(&url).query(&params).send().await.unwrap().bytes().await.unwrap();
+            let direct = client
+                .get(&url)
+                .query(&params)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
             assert_eq!(&direct, body, "{}: {key}", t.kind);
         }
         // Every card of the catalogue landed once.
         let cards = records(&t.lake, "bronze/tcg_cards/").await;
         assert_eq!(cards.len(), api.catalog().cards.len());
         // The manifest and the call log are there.
-        let stored: Manifest = serde_json::from_slice(&t.lake.get(&keys::run_manifest(&m.run_id)).await.unwrap()).unwrap();
+        let stored: Manifest =
+            serde_json::from_slice(&t.lake.get(&keys::run_manifest(&m.run_id)).await.unwrap())
+                .unwrap();
         assert_eq!(stored.outcome, Outcome::Succeeded);
         assert_eq!(stored.queries.len(), m.queries.len());
         let calls = call_log(&t.lake, &m).await;
@@ -72,7 +103,10 @@ async fn all_lands_every_page_byte_for_byte_at_its_key() {
 
 async fn call_log(lake: &Lake, m: &Manifest) -> arrow::record_batch::RecordBatch {
     let bytes = lake.get(&keys::call_log(m.date, &m.run_id)).await.unwrap();
-    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap().build().unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .unwrap()
+        .build()
+        .unwrap();
     let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
     arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
 }
@@ -85,13 +119,25 @@ async fn faulted_run_lands_the_same_records_as_a_clean_run_and_logs_every_retry(
         let clean = ingest(&clean_lake.lake, &clean_api, Selection::All, 0, fast_http()).await;
         assert_eq!(clean.outcome, Outcome::Succeeded);
 
-        let faults = FaultConfig { rate: 0.2, ..FaultConfig::default() };
-        let api = DevApi::start(DevApiConfig { faults, ..DevApiConfig::default() }).await.unwrap();
+        let faults = FaultConfig {
+            rate: 0.2,
+            ..FaultConfig::default()
+        };
+        let api = DevApi::start(DevApiConfig {
+            faults,
+            ..DevApiConfig::default()
+        })
+        .await
+        .unwrap();
         let m = ingest(&t.lake, &api, Selection::All, 0, fast_http()).await;
         assert_eq!(m.outcome, Outcome::Succeeded, "{}: {:?}", t.kind, m.errors);
         let faulted = api.requests().iter().filter(|r| r.fault.is_some()).count() as u64;
         assert!(faulted >= 3, "the seed faults some requests ({faulted})");
-        assert_eq!(m.counts.retries, faulted, "{}: one retry per faulted request", t.kind);
+        assert_eq!(
+            m.counts.retries, faulted,
+            "{}: one retry per faulted request",
+            t.kind
+        );
         assert_eq!(
             records(&t.lake, "bronze/tcg_cards/").await,
             records(&clean_lake.lake, "bronze/tcg_cards/").await,
@@ -110,14 +156,39 @@ async fn faulted_run_lands_the_same_records_as_a_clean_run_and_logs_every_retry(
 #[tokio::test]
 async fn retry_after_is_honoured() {
     let t = folder_lake();
-    let faults = FaultConfig { rate: 1.0, kinds: vec![FaultKind::TooMany], ..FaultConfig::default() };
-    let api = DevApi::start(DevApiConfig { faults, ..DevApiConfig::default() }).await.unwrap();
-    let m = ingest(&t.lake, &api, Selection::Query("name:\"*Pikachu*\"".into()), 0, fast_http()).await;
+    let faults = FaultConfig {
+        rate: 1.0,
+        kinds: vec![FaultKind::TooMany],
+        ..FaultConfig::default()
+    };
+    let api = DevApi::start(DevApiConfig {
+        faults,
+        ..DevApiConfig::default()
+    })
+    .await
+    .unwrap();
+    let m = ingest(
+        &t.lake,
+        &api,
+        Selection::Query("name:\"*Pikachu*\"".into()),
+        0,
+        fast_http(),
+    )
+    .await;
     assert_eq!(m.outcome, Outcome::Succeeded, "{:?}", m.errors);
     let calls = call_log(&t.lake, &m).await;
-    let status = calls.column_by_name("status").unwrap().as_primitive::<Int32Type>();
-    let started = calls.column_by_name("started_at").unwrap().as_primitive::<TimestampMillisecondType>();
-    let finished = calls.column_by_name("finished_at").unwrap().as_primitive::<TimestampMillisecondType>();
+    let status = calls
+        .column_by_name("status")
+        .unwrap()
+        .as_primitive::<Int32Type>();
+    let started = calls
+        .column_by_name("started_at")
+        .unwrap()
+        .as_primitive::<TimestampMillisecondType>();
+    let finished = calls
+        .column_by_name("finished_at")
+        .unwrap()
+        .as_primitive::<TimestampMillisecondType>();
     let params = calls.column_by_name("params").unwrap().as_string::<i32>();
     let mut retried = 0;
     for i in 0..calls.num_rows() {
@@ -125,12 +196,18 @@ async fn retry_after_is_honoured() {
             let next = (0..calls.num_rows())
                 .find(|&j| j != i && params.value(j) == params.value(i) && status.value(j) == 200)
                 .expect("a 429 is retried");
-            assert!(started.value(next) - finished.value(i) >= 1000, "waited Retry-After: 1");
+            assert!(
+                started.value(next) - finished.value(i) >= 1000,
+                "waited Retry-After: 1"
+            );
             retried += 1;
         }
     }
     let faulted = api.requests().iter().filter(|r| r.fault.is_some()).count();
-    assert!(retried >= 2, "the set list and the query's page were answered 429 ({retried})");
+    assert!(
+        retried >= 2,
+        "the set list and the query's page were answered 429 ({retried})"
+    );
     assert_eq!(retried, faulted, "every request was answered 429 once");
     api.shutdown().await;
 }
@@ -139,8 +216,18 @@ async fn retry_after_is_honoured() {
 async fn a_same_day_rerun_fetches_only_what_is_missing() {
     for t in lakes("ingest_resume") {
         // Run 1: a fifth of the requests fail on every attempt, so their pages do not land.
-        let faults = FaultConfig { rate: 0.2, kinds: vec![FaultKind::Internal], times: 1000, ..FaultConfig::default() };
-        let api = DevApi::start(DevApiConfig { faults, ..DevApiConfig::default() }).await.unwrap();
+        let faults = FaultConfig {
+            rate: 0.2,
+            kinds: vec![FaultKind::Internal],
+            times: 1000,
+            ..FaultConfig::default()
+        };
+        let api = DevApi::start(DevApiConfig {
+            faults,
+            ..DevApiConfig::default()
+        })
+        .await
+        .unwrap();
         let mut http = fast_http();
         http.max_attempts = 2;
         let first = ingest(&t.lake, &api, Selection::All, 0, http).await;
@@ -151,16 +238,31 @@ async fn a_same_day_rerun_fetches_only_what_is_missing() {
         // Run 2, faults gone: lands exactly what is missing, re-reads what landed.
         api.set_faults(FaultConfig::default());
         let second = ingest(&t.lake, &api, Selection::All, 0, fast_http()).await;
-        assert_eq!(second.outcome, Outcome::Succeeded, "{}: {:?}", t.kind, second.errors);
+        assert_eq!(
+            second.outcome,
+            Outcome::Succeeded,
+            "{}: {:?}",
+            t.kind,
+            second.errors
+        );
         assert_eq!(second.counts.pages_resumed, first.counts.pages_landed);
         let clean_pages = expected_keys(&api, &second.run_id, 0).len() as u64;
-        assert_eq!(first.counts.pages_landed + second.counts.pages_landed, clean_pages);
-        assert_eq!(records(&t.lake, "bronze/tcg_cards/").await.len(), api.catalog().cards.len());
+        assert_eq!(
+            first.counts.pages_landed + second.counts.pages_landed,
+            clean_pages
+        );
+        assert_eq!(
+            records(&t.lake, "bronze/tcg_cards/").await.len(),
+            api.catalog().cards.len()
+        );
 
         // Run 3: nothing new to fetch.
         let calls_before = api.requests().len();
         let third = ingest(&t.lake, &api, Selection::All, 0, fast_http()).await;
-        assert_eq!((third.counts.pages_landed, third.counts.pages_resumed), (0, clean_pages));
+        assert_eq!(
+            (third.counts.pages_landed, third.counts.pages_resumed),
+            (0, clean_pages)
+        );
         assert_eq!(api.requests().len(), calls_before, "no request at all");
         // The next day is a new partition: everything is fetched again.
         let next = ingest(&t.lake, &api, Selection::All, 1, fast_http()).await;
@@ -177,14 +279,29 @@ async fn an_unreachable_api_fails_cleanly_and_writes_nothing() {
         api.shutdown().await;
         let mut http = fast_http();
         http.max_attempts = 2;
-        let src: Box<dyn pokelake::source::Source> =
-            Box::new(pokelake::source::pokemontcg::PokemonTcg::new("sample", &url, http));
-        let opts = pokelake::bronze::IngestOptions { date: day(0), progress: pokelake::progress::ProgressMode::Off };
-        let m = pokelake::bronze::ingest(&t.lake, &[src], &Selection::All, &opts).await.unwrap();
+        let src: Box<dyn pokelake::source::Source> = Box::new(
+            pokelake::source::pokemontcg::PokemonTcg::new("sample", &url, http),
+        );
+        let opts = pokelake::bronze::IngestOptions {
+            run_id: pokelake::bronze::new_run_id(),
+            date: day(0),
+            progress: pokelake::progress::ProgressMode::Off,
+        };
+        let m = pokelake::bronze::ingest(&t.lake, &[src], &Selection::All, &opts)
+            .await
+            .unwrap();
         assert_eq!(m.outcome, Outcome::Failed);
         assert_eq!(m.failed_sources, vec!["sample".to_string()]);
-        assert!(m.errors[0].starts_with("sample is unreachable at http://127.0.0.1:"), "{}", m.errors[0]);
-        assert!(t.lake.list("").await.unwrap().is_empty(), "{}: nothing written", t.kind);
+        assert!(
+            m.errors[0].starts_with("sample is unreachable at http://127.0.0.1:"),
+            "{}",
+            m.errors[0]
+        );
+        assert!(
+            t.lake.list("").await.unwrap().is_empty(),
+            "{}: nothing written",
+            t.kind
+        );
     }
 }
 
@@ -195,7 +312,15 @@ async fn the_cli_lands_one_set_and_never_shows_the_api_key() {
         let api = DevApi::start(DevApiConfig::default()).await.unwrap();
         let set_id = api.catalog().sets[1]["id"].as_str().unwrap().to_string();
         let out = tokio::process::Command::new(bin())
-            .args(["ingest", "--set", &set_id, "--lake", &t.uri, "--api-url", &api.base_url()])
+            .args([
+                "ingest",
+                "--set",
+                &set_id,
+                "--lake",
+                &t.uri,
+                "--api-url",
+                &api.base_url(),
+            ])
             .args(["--log", "debug", "--date", "2026-01-01"])
             .env("POKEMONTCG_API_KEY", KEY)
             .env("POKELAKE_RATE_PER_MINUTE", "0")
@@ -206,21 +331,48 @@ async fn the_cli_lands_one_set_and_never_shows_the_api_key() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{}: {stdout}\n{stderr}", t.kind);
         assert!(stdout.contains("succeeded"), "{stdout}");
-        assert!(!stdout.contains(KEY) && !stderr.contains(KEY), "the key leaked to the output");
-        assert!(api.requests().iter().all(|r| r.api_key.as_deref() == Some(KEY)), "the key is sent");
-        assert!(api.requests().iter().all(|r| r.user_agent.as_deref().unwrap_or("").starts_with("pokelake/")));
+        assert!(
+            !stdout.contains(KEY) && !stderr.contains(KEY),
+            "the key leaked to the output"
+        );
+        assert!(
+            api.requests()
+                .iter()
+                .all(|r| r.api_key.as_deref() == Some(KEY)),
+            "the key is sent"
+        );
+        assert!(api.requests().iter().all(|r| r
+            .user_agent
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("pokelake/")));
         let all = objects(&t.lake, "").await;
         let keys: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
-        assert!(keys.iter().any(|k| k.starts_with("bronze/tcg_cards/year=2026/month=01/day=01/")), "{keys:?}");
-        assert!(keys.iter().any(|k| k.starts_with("bronze/tcg_sets/year=2026/month=01/day=01/")));
-        assert!(keys.iter().any(|k| k.starts_with("bronze/_calls/year=2026/month=01/day=01/")));
+        assert!(
+            keys.iter()
+                .any(|k| k.starts_with("bronze/tcg_cards/year=2026/month=01/day=01/")),
+            "{keys:?}"
+        );
+        assert!(keys
+            .iter()
+            .any(|k| k.starts_with("bronze/tcg_sets/year=2026/month=01/day=01/")));
+        assert!(keys
+            .iter()
+            .any(|k| k.starts_with("bronze/_calls/year=2026/month=01/day=01/")));
         assert!(keys.iter().any(|k| k.starts_with("_runs/")));
         for (k, body) in &all {
-            assert!(!body.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "the key is stored in {k}");
+            assert!(
+                !body.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+                "the key is stored in {k}"
+            );
         }
         api.shutdown().await;
     }
-    let help = std::process::Command::new(bin()).args(["ingest", "--help"]).env("POKEMONTCG_API_KEY", KEY).output().unwrap();
+    let help = std::process::Command::new(bin())
+        .args(["ingest", "--help"])
+        .env("POKEMONTCG_API_KEY", KEY)
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&help.stdout).contains(KEY));
 }
 
@@ -228,9 +380,24 @@ async fn the_cli_lands_one_set_and_never_shows_the_api_key() {
 async fn an_unknown_set_is_refused_in_one_line() {
     let t = folder_lake();
     let api = DevApi::start(DevApiConfig::default()).await.unwrap();
-    let m = ingest(&t.lake, &api, Selection::Sets(vec!["nope1".into()]), 0, fast_http()).await;
-    assert_eq!(m.outcome, Outcome::Partial, "the set list landed, the selection did not");
+    let m = ingest(
+        &t.lake,
+        &api,
+        Selection::Sets(vec!["nope1".into()]),
+        0,
+        fast_http(),
+    )
+    .await;
+    assert_eq!(
+        m.outcome,
+        Outcome::Partial,
+        "the set list landed, the selection did not"
+    );
     assert_eq!(m.errors.len(), 1);
-    assert!(m.errors[0].starts_with("sample: no set with id [\"nope1\"]"), "{}", m.errors[0]);
+    assert!(
+        m.errors[0].starts_with("sample: no set with id [\"nope1\"]"),
+        "{}",
+        m.errors[0]
+    );
     api.shutdown().await;
 }

@@ -9,13 +9,41 @@ use crate::support::lakes;
 async fn create_only_puts_never_overwrite() {
     for t in lakes("lake_create") {
         let key = "bronze/tcg_cards/year=2026/month=01/day=01/r/0000-0001.json";
-        assert_eq!(t.lake.put_create(key, Bytes::from_static(b"first")).await.unwrap(), Put::Created);
-        assert_eq!(t.lake.put_create(key, Bytes::from_static(b"second")).await.unwrap(), Put::AlreadyExists, "{}", t.kind);
+        assert_eq!(
+            t.lake
+                .put_create(key, Bytes::from_static(b"first"))
+                .await
+                .unwrap(),
+            Put::Created
+        );
+        assert_eq!(
+            t.lake
+                .put_create(key, Bytes::from_static(b"second"))
+                .await
+                .unwrap(),
+            Put::AlreadyExists,
+            "{}",
+            t.kind
+        );
         assert_eq!(t.lake.get(key).await.unwrap(), Bytes::from_static(b"first"));
-        assert!(matches!(t.lake.put_overwrite(key, Bytes::new()).await, Err(Error::ImmutableBronze { .. })));
-        assert!(matches!(t.lake.delete(key).await, Err(Error::ImmutableBronze { .. })));
-        assert_eq!(t.lake.get(key).await.unwrap(), Bytes::from_static(b"first"), "{}", t.kind);
-        assert_eq!(t.lake.list_dirs("bronze/").await.unwrap(), vec!["tcg_cards".to_string()]);
+        assert!(matches!(
+            t.lake.put_overwrite(key, Bytes::new()).await,
+            Err(Error::ImmutableBronze { .. })
+        ));
+        assert!(matches!(
+            t.lake.delete(key).await,
+            Err(Error::ImmutableBronze { .. })
+        ));
+        assert_eq!(
+            t.lake.get(key).await.unwrap(),
+            Bytes::from_static(b"first"),
+            "{}",
+            t.kind
+        );
+        assert_eq!(
+            t.lake.list_dirs("bronze/").await.unwrap(),
+            vec!["tcg_cards".to_string()]
+        );
     }
 }
 
@@ -23,7 +51,10 @@ async fn create_only_puts_never_overwrite() {
 fn lake_uris_are_checked() {
     let e = Lake::open("ftp://x/y").unwrap_err().to_string();
     assert_eq!(e, "lake URI \"ftp://x/y\": unknown scheme \"ftp\"; use a folder path, file://, s3:// or memory://");
-    assert!(Lake::open("s3://").unwrap_err().to_string().contains("no bucket"));
+    assert!(Lake::open("s3://")
+        .unwrap_err()
+        .to_string()
+        .contains("no bucket"));
 }
 
 #[tokio::test]
@@ -31,19 +62,31 @@ async fn the_run_lock_admits_one_holder_and_expires_when_abandoned() {
     use pokelake::lake::lock::Lock;
     use std::time::Duration;
     for t in lakes("lake_lock") {
-        let held = Lock::acquire(&t.lake, "run", "run-A", Duration::from_secs(60)).await.unwrap();
+        let held = Lock::acquire(&t.lake, "run", "run-A", Duration::from_secs(60))
+            .await
+            .unwrap();
         match Lock::acquire(&t.lake, "run", "run-B", Duration::from_secs(60)).await {
             Err(Error::Locked { owner, .. }) => assert_eq!(owner, "run-A", "{}", t.kind),
             other => panic!("{}: expected Locked, got {:?}", t.kind, other.map(|_| ())),
         }
         held.release().await.unwrap();
         // Released: the next owner takes it at once; abandoned (dropped) after a 1 s lease: it expires.
-        let b = Lock::acquire(&t.lake, "run", "run-B", Duration::from_secs(1)).await.unwrap();
+        let b = Lock::acquire(&t.lake, "run", "run-B", Duration::from_secs(1))
+            .await
+            .unwrap();
         drop(b);
-        let e = Lock::acquire(&t.lake, "run", "run-C", Duration::from_secs(60)).await.err().unwrap();
-        assert!(e.to_string().starts_with("locked by run run-B since "), "{e}");
+        let e = Lock::acquire(&t.lake, "run", "run-C", Duration::from_secs(60))
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string().starts_with("locked by run run-B since "),
+            "{e}"
+        );
         tokio::time::sleep(Duration::from_millis(1200)).await;
-        let c = Lock::acquire(&t.lake, "run", "run-C", Duration::from_secs(60)).await.unwrap();
+        let c = Lock::acquire(&t.lake, "run", "run-C", Duration::from_secs(60))
+            .await
+            .unwrap();
         c.release().await.unwrap();
     }
 }

@@ -62,7 +62,10 @@ async fn query_refuses_ddl_and_dml_and_fails_on_sql_errors() {
     for (t, _) in built("query_readonly").await {
         for (sql, kind) in [
             ("DROP TABLE silver_tcg_cards", "DROP TABLE"),
-            ("INSERT INTO silver_tcg_cards SELECT * FROM silver_tcg_cards", "INSERT"),
+            (
+                "INSERT INTO silver_tcg_cards SELECT * FROM silver_tcg_cards",
+                "INSERT",
+            ),
             ("CREATE TABLE x AS SELECT 1", "CREATE TABLE"),
         ] {
             let o = query(&t, &[sql]);
@@ -92,19 +95,36 @@ async fn query_prints_a_known_card_as_csv_json_and_table() {
         let o = query(&t, &[&sql, "--format", "csv"]);
         assert!(o.status.success(), "{}", stderr(&o));
         let hp_text = hp.map(|h| h.to_string()).unwrap_or_default();
-        assert_eq!(stdout(&o), format!("card_id,name,hp\n{id},{name},{hp_text}\n"), "{}", t.kind);
+        assert_eq!(
+            stdout(&o),
+            format!("card_id,name,hp\n{id},{name},{hp_text}\n"),
+            "{}",
+            t.kind
+        );
 
         let o = query(&t, &[&sql, "--format", "json"]);
         assert!(o.status.success(), "{}", stderr(&o));
         let got: Value = serde_json::from_str(&stdout(&o)).unwrap();
-        assert_eq!(got, json!([{"card_id": id, "name": name, "hp": hp}]), "{}", t.kind);
+        assert_eq!(
+            got,
+            json!([{"card_id": id, "name": name, "hp": hp}]),
+            "{}",
+            t.kind
+        );
 
         let o = query(&t, &[&sql]);
         assert!(o.status.success());
         let out = stdout(&o);
         assert!(out.contains("| card_id") && out.contains(id), "{out}");
 
-        let o = query(&t, &["SELECT card_id FROM silver_tcg_cards WHERE card_id = 'none'", "--format", "json"]);
+        let o = query(
+            &t,
+            &[
+                "SELECT card_id FROM silver_tcg_cards WHERE card_id = 'none'",
+                "--format",
+                "json",
+            ],
+        );
         assert_eq!(stdout(&o).trim(), "[]");
     }
 }
@@ -113,14 +133,32 @@ async fn query_prints_a_known_card_as_csv_json_and_table() {
 async fn named_queries_run_with_parameters() {
     for (t, cat) in built("query_named").await {
         let o = query(&t, &["--list"]);
-        for name in ["api_calls_per_day", "generation_summary", "most_valuable_cards", "set_cards"] {
+        for name in [
+            "api_calls_per_day",
+            "generation_summary",
+            "most_valuable_cards",
+            "set_cards",
+        ] {
             assert!(stdout(&o).contains(name), "{}", stdout(&o));
         }
         let set = cat.sets[0]["id"].as_str().unwrap();
-        let o = query(&t, &["--file", "queries/set_cards.sql", "--param", &format!("set={set}"), "--format", "json"]);
+        let o = query(
+            &t,
+            &[
+                "--file",
+                "queries/set_cards.sql",
+                "--param",
+                &format!("set={set}"),
+                "--format",
+                "json",
+            ],
+        );
         assert!(o.status.success(), "{}", stderr(&o));
         let rows: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
-        let got: BTreeSet<&str> = rows.iter().map(|r| r["card_id"].as_str().unwrap()).collect();
+        let got: BTreeSet<&str> = rows
+            .iter()
+            .map(|r| r["card_id"].as_str().unwrap())
+            .collect();
         let want: BTreeSet<&str> = cat
             .cards
             .iter()
@@ -132,9 +170,23 @@ async fn named_queries_run_with_parameters() {
         let o = query(&t, &["--file", "set_cards"]);
         assert_eq!(o.status.code(), Some(2));
         assert!(stderr(&o).contains("missing parameter"), "{}", stderr(&o));
-        let o = query(&t, &["--file", "set_cards", "--param", "set=x", "--param", "user=ash"]);
+        let o = query(
+            &t,
+            &[
+                "--file",
+                "set_cards",
+                "--param",
+                "set=x",
+                "--param",
+                "user=ash",
+            ],
+        );
         assert_eq!(o.status.code(), Some(2));
-        assert!(stderr(&o).contains("unknown parameter user"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("unknown parameter user"),
+            "{}",
+            stderr(&o)
+        );
 
         let o = query(&t, &["--file", "api_calls_per_day", "--format", "json"]);
         assert!(o.status.success(), "{}", stderr(&o));
@@ -143,7 +195,10 @@ async fn named_queries_run_with_parameters() {
         let pages = 1 + cat.sets.len(); // at most: the set list and one page per set, more for big sets
         assert!(rows[0]["calls"].as_i64().unwrap() as usize >= pages);
         assert_eq!(rows[0]["calls"], rows[0]["pages_landed"]);
-        assert_eq!((rows[0]["retries"].as_i64(), rows[0]["failures"].as_i64()), (Some(0), Some(0)));
+        assert_eq!(
+            (rows[0]["retries"].as_i64(), rows[0]["failures"].as_i64()),
+            (Some(0), Some(0))
+        );
 
         for name in ["most_valuable_cards", "generation_summary"] {
             let o = query(&t, &["--file", name, "--format", "csv"]);
@@ -185,7 +240,10 @@ async fn gold_generations_match_the_catalogue() {
             let id = c["id"].as_str().unwrap().to_string();
             for dex in c["nationalPokedexNumbers"].as_array().into_iter().flatten() {
                 let dex = dex.as_i64().unwrap();
-                let Some(g) = GENERATIONS.iter().position(|(a, b)| (*a as i64..=*b as i64).contains(&dex)) else {
+                let Some(g) = GENERATIONS
+                    .iter()
+                    .position(|(a, b)| (*a as i64..=*b as i64).contains(&dex))
+                else {
                     continue;
                 };
                 let e = &mut want[g];
@@ -199,18 +257,46 @@ async fn gold_generations_match_the_catalogue() {
         }
         let gold = read_table(&t.lake, table::GOLD_POKEMON_GENERATIONS).await;
         assert_eq!(gold.num_rows(), 9);
-        let int = |col: &str| gold.column_by_name(col).unwrap().as_primitive::<Int32Type>().clone();
-        let float = |col: &str| gold.column_by_name(col).unwrap().as_primitive::<Float64Type>().clone();
-        let (gen, count, with_cards, cards, sets) =
-            (int("generation"), int("species_count"), int("species_with_cards"), int("card_count"), int("set_count"));
-        let (top_price, avg) = (float("most_valuable_price_usd"), float("avg_market_price_usd"));
-        let top_id = gold.column_by_name("most_valuable_card_id").unwrap().as_string::<i32>().clone();
+        let int = |col: &str| {
+            gold.column_by_name(col)
+                .unwrap()
+                .as_primitive::<Int32Type>()
+                .clone()
+        };
+        let float = |col: &str| {
+            gold.column_by_name(col)
+                .unwrap()
+                .as_primitive::<Float64Type>()
+                .clone()
+        };
+        let (gen, count, with_cards, cards, sets) = (
+            int("generation"),
+            int("species_count"),
+            int("species_with_cards"),
+            int("card_count"),
+            int("set_count"),
+        );
+        let (top_price, avg) = (
+            float("most_valuable_price_usd"),
+            float("avg_market_price_usd"),
+        );
+        let top_id = gold
+            .column_by_name("most_valuable_card_id")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
         assert!(want.iter().any(|e| !e.cards.is_empty()));
         for (i, e) in want.iter().enumerate() {
             let (a, b) = GENERATIONS[i];
             assert_eq!(gen.value(i), i as i32 + 1);
             assert_eq!(count.value(i), (b - a + 1) as i32);
-            assert_eq!(with_cards.value(i) as usize, e.species.len(), "gen {} ({})", i + 1, t.kind);
+            assert_eq!(
+                with_cards.value(i) as usize,
+                e.species.len(),
+                "gen {} ({})",
+                i + 1,
+                t.kind
+            );
             assert_eq!(cards.value(i) as usize, e.cards.len(), "gen {}", i + 1);
             assert_eq!(sets.value(i) as usize, e.sets.len(), "gen {}", i + 1);
             let top = e
@@ -222,7 +308,12 @@ async fn gold_generations_match_the_catalogue() {
                     assert_eq!(top_id.value(i), id, "gen {}", i + 1);
                     assert_eq!(top_price.value(i), *p);
                     let mean = e.prices.values().sum::<f64>() / e.prices.len() as f64;
-                    assert!((avg.value(i) - mean).abs() < 1e-9, "gen {}: {} vs {mean}", i + 1, avg.value(i));
+                    assert!(
+                        (avg.value(i) - mean).abs() < 1e-9,
+                        "gen {}: {} vs {mean}",
+                        i + 1,
+                        avg.value(i)
+                    );
                 }
                 None => assert!(top_id.is_null(i) && avg.is_null(i)),
             }

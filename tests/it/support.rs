@@ -32,12 +32,19 @@ pub fn lakes(test: &str) -> Vec<TestLake> {
                 .as_nanos();
             let uri = format!("{}/t/{test}-{nanos}", base.trim_end_matches('/'));
             let lake = Lake::open(&uri).expect("S3 lake opens");
-            out.push(TestLake { lake, uri, kind: "s3", _dir: None });
+            out.push(TestLake {
+                lake,
+                uri,
+                kind: "s3",
+                _dir: None,
+            });
         }
         _ if std::env::var("POKELAKE_TEST_S3_REQUIRED").is_ok() => {
             panic!("POKELAKE_TEST_S3 is not set but S3 tests are required: run tests/run.sh")
         }
-        _ => eprintln!("SKIPPING the S3 half of {test}: POKELAKE_TEST_S3 is not set (tests/run.sh sets it)"),
+        _ => eprintln!(
+            "SKIPPING the S3 half of {test}: POKELAKE_TEST_S3 is not set (tests/run.sh sets it)"
+        ),
     }
     out
 }
@@ -46,7 +53,12 @@ pub fn lakes(test: &str) -> Vec<TestLake> {
 pub fn folder_lake() -> TestLake {
     let dir = tempfile::tempdir().unwrap();
     let uri = dir.path().join("lake").display().to_string();
-    TestLake { lake: Lake::open(&uri).unwrap(), uri, kind: "folder", _dir: Some(dir) }
+    TestLake {
+        lake: Lake::open(&uri).unwrap(),
+        uri,
+        kind: "folder",
+        _dir: Some(dir),
+    }
 }
 
 /// Retries fast, no throttle, 1 s timeout (the sample API's slow fault sleeps 3 s).
@@ -67,10 +79,22 @@ pub fn day(d: u32) -> chrono::NaiveDate {
 }
 
 /// Ingests `selection` from `api` into `lake` on partition `day(d)`.
-pub async fn ingest(lake: &Lake, api: &DevApi, selection: Selection, d: u32, http: HttpConfig) -> Manifest {
+pub async fn ingest(
+    lake: &Lake,
+    api: &DevApi,
+    selection: Selection,
+    d: u32,
+    http: HttpConfig,
+) -> Manifest {
     let src: Box<dyn Source> = Box::new(PokemonTcg::new("sample", &api.base_url(), http));
-    let opts = IngestOptions { date: day(d), progress: ProgressMode::Off };
-    bronze::ingest(lake, &[src], &selection, &opts).await.expect("ingest runs")
+    let opts = IngestOptions {
+        run_id: bronze::new_run_id(),
+        date: day(d),
+        progress: ProgressMode::Off,
+    };
+    bronze::ingest(lake, &[src], &selection, &opts)
+        .await
+        .expect("ingest runs")
 }
 
 /// Every object under `prefix` with its bytes, sorted by key.
@@ -87,7 +111,8 @@ pub async fn objects(lake: &Lake, prefix: &str) -> Vec<(String, Bytes)> {
 pub async fn records(lake: &Lake, prefix: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (key, body) in objects(lake, prefix).await {
-        let page: serde_json::Value = serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{key}: {e}"));
+        let page: serde_json::Value =
+            serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{key}: {e}"));
         for r in page["data"].as_array().unwrap() {
             out.push(r.to_string());
         }
