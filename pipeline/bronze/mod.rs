@@ -141,6 +141,7 @@ impl Lander {
         };
         if let Some(key) = self.resumable.get(&id) {
             let body = self.lake.get(key).await?;
+            tracing::info!(%key, "already landed today; read back");
             self.count(|c| c.pages_resumed += 1);
             self.progress.page_done();
             return Ok(body);
@@ -163,6 +164,7 @@ impl Lander {
             return Err(Error::AlreadyExists { key });
         }
         fetcher.set_bronze_key(fetched.call_index, &key);
+        tracing::info!(%key, bytes = fetched.body.len(), attempts = fetched.attempts, "landed");
         let n = fetched.body.len() as u64;
         self.count(|c| {
             c.pages_landed += 1;

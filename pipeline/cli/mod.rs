@@ -30,9 +30,10 @@ pub struct Cli {
         default_value = "auto"
     )]
     pub progress: ProgressMode,
-    /// Log filter for stderr (tracing syntax, e.g. `info`, `pokelake=debug`).
-    #[arg(long, global = true, env = "POKELAKE_LOG", default_value = "warn")]
-    pub log: String,
+    /// Log filter for stderr (tracing syntax, e.g. `info`, `pokelake=debug`). Default: `warn` on a
+    /// terminal (the progress bar shows the rest), `info` otherwise (cron, containers).
+    #[arg(long, global = true, env = "POKELAKE_LOG")]
+    pub log: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -21,6 +21,7 @@ pub enum SourceName {
 /// What to ingest: exactly one of these.
 #[derive(Debug, Clone, Args)]
 #[group(required = true, multiple = false)]
+#[command(next_help_heading = "Selection (exactly one)")]
 pub struct SelectionArgs {
     /// Every set and every card.
     #[arg(long)]
@@ -37,6 +38,9 @@ pub struct SelectionArgs {
     /// A raw Lucene-like `q` for /cards, e.g. 'set.series:Base rarity:"Rare Holo"'.
     #[arg(long, value_name = "Q")]
     pub query: Option<String>,
+    /// One card, by id (repeatable), fetched from /cards/{id}.
+    #[arg(long = "card", value_name = "CARD_ID")]
+    pub cards: Vec<String>,
 }
 
 impl SelectionArgs {
@@ -49,6 +53,8 @@ impl SelectionArgs {
             Selection::Pokemon(n.clone())
         } else if let Some(q) = &self.query {
             Selection::Query(q.clone())
+        } else if !self.cards.is_empty() {
+            Selection::Cards(self.cards.clone())
         } else {
             Selection::Sets(self.sets.clone())
         }
@@ -57,6 +63,7 @@ impl SelectionArgs {
 
 /// Where and how to call the sources.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Sources")]
 pub struct SourceArgs {
     /// Source to read.
     #[arg(

@@ -35,7 +35,8 @@ pub struct Summary {
 ///
 /// Errors: [`Error::Usage`] when silver has not been built yet.
 pub async fn build(lake: &Lake) -> Result<Summary> {
-    let ctx = crate::query::session(lake).await?;
+    let ctx = table::transform_session();
+    crate::query::register_tables(&ctx, lake).await?;
     for t in [SILVER_TCG_CARDS, SILVER_TCG_CARD_PRICES] {
         if !ctx.table_exist(t.name)? {
             return Err(Error::Usage(format!(

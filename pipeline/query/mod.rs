@@ -53,10 +53,17 @@ pub enum Format {
     Json,
 }
 
-/// A session over every table present in `lake`; tables whose folder holds no Parquet file are
-/// not registered.
+/// A session over every table present in `lake`, using every core (see [`register_tables`]).
 pub async fn session(lake: &Lake) -> Result<SessionContext> {
-    let ctx = table::session();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let ctx = table::session(cores);
+    register_tables(&ctx, lake).await?;
+    Ok(ctx)
+}
+
+/// Registers the lake's store and every table of [`ALL`] present in `lake` by its full name;
+/// tables whose folder holds no Parquet file are not registered.
+pub async fn register_tables(ctx: &SessionContext, lake: &Lake) -> Result<()> {
     ctx.register_object_store(lake.base_url(), lake.store());
     for t in ALL {
         let files = lake.list(t.folder).await?;
@@ -66,7 +73,7 @@ pub async fn session(lake: &Lake) -> Result<SessionContext> {
         ctx.register_parquet(t.name, lake.url_of(t.folder), ParquetReadOptions::default())
             .await?;
     }
-    Ok(ctx)
+    Ok(())
 }
 
 /// The names of the tables registered in `ctx`, in [`ALL`] order.
@@ -99,7 +106,12 @@ pub async fn run(ctx: &SessionContext, sql: &str) -> Result<(SchemaRef, Vec<Reco
             } else {
                 tables.join(", ")
             };
-            return Err(e.context(format!("tables in this lake: {known}")).into());
+            let text = e.strip_backtrace();
+            let text = text
+                .strip_prefix("Error during planning: ")
+                .unwrap_or(&text);
+            let message = format!("{text}; tables in this lake: {known}");
+            return Err(datafusion::error::DataFusionError::Plan(message).into());
         }
         Err(e) => return Err(e.into()),
     };
@@ -378,7 +390,7 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_writes_before_planning() {
-        let ctx = table::session();
+        let ctx = table::session(1);
         for sql in [
             "DROP TABLE x",
             "INSERT INTO x VALUES (1)",

@@ -92,7 +92,7 @@ pub async fn build(lake: &Lake) -> Result<Summary> {
         .collect();
     summary.pages_without_call = pages.len();
 
-    let ctx = table::session();
+    let ctx = table::transform_session();
     register(
         &ctx,
         "card_sightings",

@@ -64,15 +64,23 @@ pub const ALL: &[Table] = &[
 
 /// A DataFusion session for transforms and queries: plain `Utf8` strings (no view types, so
 /// nothing of them reaches a written file), reading Parquet strings as written.
-pub fn session() -> SessionContext {
+///
+/// `partitions` is DataFusion's target parallelism. Transforms use 1: every aggregate then sums
+/// in one fixed order, so the same input gives the same floats and byte-identical files.
+pub fn session(partitions: usize) -> SessionContext {
     let config = SessionConfig::new()
-        .with_target_partitions(2)
+        .with_target_partitions(partitions.max(1))
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
         .set_bool(
             "datafusion.execution.parquet.schema_force_view_types",
             false,
         );
     SessionContext::new_with_config(config)
+}
+
+/// The session of silver and gold transforms: deterministic (see [`session`]).
+pub fn transform_session() -> SessionContext {
+    session(1)
 }
 
 /// Runs `sql` in `ctx` and collects the result.

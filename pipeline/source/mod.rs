@@ -40,6 +40,8 @@ pub enum Selection {
     Pokemon(String),
     /// A raw Lucene-like `q` for `/cards`.
     Query(String),
+    /// These cards, by id (`/cards/{id}`).
+    Cards(Vec<String>),
 }
 
 impl std::fmt::Display for Selection {
@@ -50,6 +52,7 @@ impl std::fmt::Display for Selection {
             Selection::Generation(g) => write!(f, "--generation {g}"),
             Selection::Pokemon(n) => write!(f, "--pokemon {n:?}"),
             Selection::Query(q) => write!(f, "--query {q:?}"),
+            Selection::Cards(ids) => write!(f, "--card {}", ids.join(" --card ")),
         }
     }
 }

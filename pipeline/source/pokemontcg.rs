@@ -116,6 +116,15 @@ impl PokemonTcg {
             }
             Selection::Pokemon(name) => vec![cards(name_query(name))],
             Selection::Query(q) => vec![cards(q.clone())],
+            Selection::Cards(ids) => ids
+                .iter()
+                .map(|id| QuerySpec {
+                    source: self.name.clone(),
+                    table: "tcg_cards".to_string(),
+                    endpoint: format!("/cards/{}", encode_segment(id)),
+                    params: Vec::new(),
+                })
+                .collect(),
         })
     }
 }
@@ -125,6 +134,31 @@ impl PokemonTcg {
 pub fn name_query(name: &str) -> String {
     let escaped = name.trim().replace('\\', "\\\\").replace('"', "\\\"");
     format!("name:\"*{escaped}*\"")
+}
+
+/// `s` percent-encoded for one URL path segment (ids such as `ex10-?` hold reserved characters).
+fn encode_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A single-card body counts when it is `{"data": {...}}` for the card asked for.
+fn check_card(body: &[u8], id: &str) -> CheckResult {
+    #[derive(Deserialize)]
+    struct One {
+        data: IdOnly,
+    }
+    let one: One = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    if one.data.id != id {
+        return Err(format!("asked for card {id:?}, got {:?}", one.data.id));
+    }
+    Ok(())
 }
 
 fn page_params(page: u32) -> Vec<(String, String)> {
@@ -191,6 +225,23 @@ impl Source for PokemonTcg {
         }
         let specs = self.card_queries(selection, &set_ids)?;
         let queries = lander.plan(specs).await?;
+        if let Selection::Cards(ids) = selection {
+            let one = |(q, id): (u32, String)| async move {
+                let r = lander.page(q, 1, &[], &|b| check_card(b, &id)).await;
+                r.map_err(|e| match e {
+                    Error::Api { detail, .. } if detail == "HTTP 404" => {
+                        Error::Usage(format!("{}: unknown card id {id:?} (HTTP 404)", self.name))
+                    }
+                    e => e,
+                })
+            };
+            for r in join_all(queries.iter().copied().zip(ids.iter().cloned()).map(one)).await {
+                if let Err(e) = r {
+                    lander.page_failed(e);
+                }
+            }
+            return Ok(());
+        }
         let results = join_all(queries.iter().map(|q| self.all_pages(lander, *q))).await;
         for r in results {
             if let Err(e) = r {
@@ -221,6 +272,13 @@ mod tests {
             .unwrap_err()
             .starts_with("invalid JSON"));
         assert!(check_page(body(10, 261).as_bytes(), 2, Some(260)).is_err());
+    }
+
+    #[test]
+    fn card_ids_are_path_encoded() {
+        assert_eq!(encode_segment("ex10-?"), "ex10-%3F");
+        assert_eq!(encode_segment("ex10-!"), "ex10-%21");
+        assert_eq!(encode_segment("sv3pt5-1"), "sv3pt5-1");
     }
 
     #[test]

@@ -401,3 +401,121 @@ async fn an_unknown_set_is_refused_in_one_line() {
     );
     api.shutdown().await;
 }
+
+async fn cards_and_sets(lake: &Lake) -> Vec<String> {
+    let mut r = records(lake, "bronze/tcg_cards/").await;
+    r.extend(records(lake, "bronze/tcg_sets/").await);
+    r
+}
+
+#[tokio::test]
+async fn every_fault_kind_alone_ends_with_the_clean_bronze() {
+    let api = DevApi::start(DevApiConfig::default()).await.unwrap();
+    let clean_lake = folder_lake();
+    ingest(&clean_lake.lake, &api, Selection::All, 0, fast_http()).await;
+    let clean = cards_and_sets(&clean_lake.lake).await;
+    for kind in FaultKind::ALL {
+        api.set_faults(FaultConfig {
+            rate: 0.3,
+            kinds: vec![kind],
+            ..FaultConfig::default()
+        });
+        let before = api.requests().len();
+        let t = folder_lake();
+        let m = ingest(&t.lake, &api, Selection::All, 0, fast_http()).await;
+        assert_eq!(m.outcome, Outcome::Succeeded, "{kind:?}: {:?}", m.errors);
+        let faulted = api.requests()[before..]
+            .iter()
+            .filter(|r| r.fault == Some(kind))
+            .count() as u64;
+        assert!(faulted > 0, "{kind:?} was injected");
+        assert_eq!(m.counts.retries, faulted, "{kind:?}");
+        assert_eq!(cards_and_sets(&t.lake).await, clean, "{kind:?}");
+    }
+    api.shutdown().await;
+}
+
+#[tokio::test]
+async fn generation_pokemon_and_card_selections_land_exactly_their_cards() {
+    let api = DevApi::start(DevApiConfig::default()).await.unwrap();
+    let cat = api.catalog();
+    let ids_in = |recs: Vec<String>| -> Vec<String> {
+        let mut ids: Vec<String> = recs
+            .iter()
+            .map(|r| {
+                serde_json::from_str::<serde_json::Value>(r).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let want = |pred: &dyn Fn(&serde_json::Value) -> bool| -> Vec<String> {
+        let mut ids: Vec<String> = cat
+            .cards
+            .iter()
+            .filter(|c| pred(c))
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let t = folder_lake();
+    ingest(&t.lake, &api, Selection::Generation(1), 0, fast_http()).await;
+    let gen1 = want(&|c| {
+        c["nationalPokedexNumbers"]
+            .as_array()
+            .is_some_and(|ns| ns.iter().any(|n| (1..=151).contains(&n.as_u64().unwrap())))
+    });
+    assert!(
+        gen1.len() > 250,
+        "generation 1 needs two pages ({})",
+        gen1.len()
+    );
+    assert_eq!(ids_in(records(&t.lake, "bronze/tcg_cards/").await), gen1);
+
+    let t = folder_lake();
+    ingest(
+        &t.lake,
+        &api,
+        Selection::Pokemon("pikachu".into()),
+        0,
+        fast_http(),
+    )
+    .await;
+    let pika = want(&|c| {
+        c["name"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("pikachu")
+    });
+    assert!(pika.len() >= 2);
+    assert_eq!(ids_in(records(&t.lake, "bronze/tcg_cards/").await), pika);
+
+    let t = folder_lake();
+    let two = vec![
+        cat.cards[0]["id"].as_str().unwrap().to_string(),
+        cat.cards[5]["id"].as_str().unwrap().to_string(),
+    ];
+    let mut asked = two.clone();
+    asked.push("nope-1".into());
+    let m = ingest(&t.lake, &api, Selection::Cards(asked), 0, fast_http()).await;
+    assert_eq!(m.outcome, Outcome::Partial);
+    assert_eq!(
+        m.errors,
+        vec!["sample: unknown card id \"nope-1\" (HTTP 404)".to_string()]
+    );
+    let mut landed = Vec::new();
+    for (_, body) in objects(&t.lake, "bronze/tcg_cards/").await {
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        landed.push(v["data"]["id"].as_str().unwrap().to_string());
+    }
+    landed.sort();
+    let mut two = two;
+    two.sort();
+    assert_eq!(landed, two);
+    api.shutdown().await;
+}

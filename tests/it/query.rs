@@ -255,6 +255,15 @@ async fn gold_generations_match_the_catalogue() {
                 }
             }
         }
+        let key = table::GOLD_POKEMON_GENERATIONS.file_key();
+        let bytes = t.lake.get(&key).await.unwrap();
+        pokelake::gold::build(&t.lake).await.unwrap();
+        assert_eq!(
+            t.lake.get(&key).await.unwrap(),
+            bytes,
+            "{}: same silver, same bytes",
+            t.kind
+        );
         let gold = read_table(&t.lake, table::GOLD_POKEMON_GENERATIONS).await;
         assert_eq!(gold.num_rows(), 9);
         let int = |col: &str| {
