@@ -8,7 +8,9 @@ use pokelake::lake::{keys, Lake};
 use pokelake::source::pokemontcg::PAGE_SIZE;
 use pokelake::source::Selection;
 
-use crate::support::{bin, day, fast_http, folder_lake, ingest, lakes, objects, records};
+use crate::support::{
+    bin, day, fast_http, faulty_api, folder_lake, ingest, lakes, objects, records,
+};
 
 /// The keys a seeded `--all` must land: the set list, then one paged query per set in id order.
 fn expected_keys(api: &DevApi, run_id: &str, d: u32) -> Vec<String> {
@@ -123,12 +125,7 @@ async fn faulted_run_lands_the_same_records_as_a_clean_run_and_logs_every_retry(
             rate: 0.2,
             ..FaultConfig::default()
         };
-        let api = DevApi::start(DevApiConfig {
-            faults,
-            ..DevApiConfig::default()
-        })
-        .await
-        .unwrap();
+        let api = faulty_api(faults).await;
         let m = ingest(&t.lake, &api, Selection::All, 0, fast_http()).await;
         assert_eq!(m.outcome, Outcome::Succeeded, "{}: {:?}", t.kind, m.errors);
         let faulted = api.requests().iter().filter(|r| r.fault.is_some()).count() as u64;
@@ -161,12 +158,7 @@ async fn retry_after_is_honoured() {
         kinds: vec![FaultKind::TooMany],
         ..FaultConfig::default()
     };
-    let api = DevApi::start(DevApiConfig {
-        faults,
-        ..DevApiConfig::default()
-    })
-    .await
-    .unwrap();
+    let api = faulty_api(faults).await;
     let m = ingest(
         &t.lake,
         &api,
@@ -222,12 +214,7 @@ async fn a_same_day_rerun_fetches_only_what_is_missing() {
             times: 1000,
             ..FaultConfig::default()
         };
-        let api = DevApi::start(DevApiConfig {
-            faults,
-            ..DevApiConfig::default()
-        })
-        .await
-        .unwrap();
+        let api = faulty_api(faults).await;
         let mut http = fast_http();
         http.max_attempts = 2;
         let first = ingest(&t.lake, &api, Selection::All, 0, http).await;

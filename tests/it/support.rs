@@ -78,6 +78,15 @@ pub fn day(d: u32) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(i64::from(d))
 }
 
+/// The sample API (default catalogue) answering with `faults`.
+pub async fn faulty_api(faults: pokelake::devapi::FaultConfig) -> DevApi {
+    let cfg = pokelake::devapi::DevApiConfig {
+        faults,
+        ..Default::default()
+    };
+    DevApi::start(cfg).await.unwrap()
+}
+
 /// Ingests `selection` from `api` into `lake` on partition `day(d)`.
 pub async fn ingest(
     lake: &Lake,
