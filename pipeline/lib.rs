@@ -12,7 +12,11 @@
 //! bronze/<table>/year=YYYY/month=MM/day=DD/<run_id>/<query>-<page>.json   raw bodies, never modified
 //! bronze/_calls/year=YYYY/month=MM/day=DD/<run_id>.parquet                 one row per HTTP call (bronze_api_calls)
 //! _runs/<run_id>.json                                                     run manifest: asked, counts, outcome
+//! _lock/run/<n>.json                                                      the run lock (create-only, leased)
+//! silver/<table>/part-0.parquet                                           silver tables (silver_<table>)
+//! gold/<table>/part-0.parquet                                             gold tables (gold_<table>)
 //! ```
+//! Contracts for every table are in `schemas/` ([`contract`]); transform SQL is in `queries/`.
 //! Everything reaches storage through [`lake::Lake`]; nothing writes to a local disk behind it.
 pub mod bronze;
 pub mod cli;
