@@ -3,5 +3,6 @@
 mod ingest;
 mod lake;
 mod query;
+mod run;
 mod silver;
 mod support;
