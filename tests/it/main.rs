@@ -1,5 +1,6 @@
 //! The one integration-test binary: every lake behaviour runs on a local folder and on S3
 //! (LocalStack, started by `tests/run.sh`), against the project's own sample API server.
+mod config;
 mod ingest;
 mod lake;
 mod query;
