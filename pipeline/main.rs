@@ -17,6 +17,7 @@ async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(terminal)
         .with_target(false)
         .init();
     let code = match cli::run(cli).await {
