@@ -34,6 +34,14 @@ const CONTRACTS: &[(&str, &str)] = &[
         include_str!("../../schemas/silver_tcg_card_prices.json"),
     ),
     (
+        "silver_pokemon_master",
+        include_str!("../../schemas/silver_pokemon_master.json"),
+    ),
+    (
+        "silver_data_quality",
+        include_str!("../../schemas/silver_data_quality.json"),
+    ),
+    (
         "gold_pokemon_generations",
         include_str!("../../schemas/gold_pokemon_generations.json"),
     ),

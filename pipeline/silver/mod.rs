@@ -3,11 +3,12 @@
 //! - Reads: every page under `bronze/tcg_cards/` and `bronze/tcg_sets/`, and the call logs under
 //!   `bronze/_calls/` (for each page's call id and fetch time).
 //! - Writes: `silver/tcg_cards/`, `silver/tcg_card_versions/`, `silver/tcg_sets/`,
-//!   `silver/tcg_card_prices/`, each ONE file `part-0.parquet` matching `schemas/<table>.json`.
+//!   `silver/tcg_card_prices/`, `silver/pokemon_master/`, `silver/data_quality/` ([`species`],
+//!   [`quality`]), each ONE file `part-0.parquet` matching `schemas/<table>.json`.
 //! - Guarantees: a full rebuild from bronze on every run; rows in a fixed order, so the same
 //!   bronze gives byte-identical files; a record re-fetched unchanged (same canonical hash, keys
 //!   in any order) adds no version. Each table is replaced by one atomic put, so readers see the
-//!   old table or the new one; the four tables are not published together (a reader between two
+//!   old table or the new one; the tables are not published together (a reader between two
 //!   puts may see a new cards table beside old prices).
 //! - Commit point: each table's single `put_overwrite`.
 //!
@@ -24,12 +25,13 @@
 //!
 //! Not yet: incremental processing (a watermark of the bronze objects already consumed, so a run
 //! reads only new pages and merges them into the existing versions; `--full-refresh` would be
-//! today's behaviour), `bronze_tcg_*` record tables, `silver_pokemon_master`, link checks and a
-//! data-quality table. A card whose JSON returns to an earlier hash keeps one row for that hash
-//! (first sighting), so `valid_to` follows first sightings only.
+//! today's behaviour) and `bronze_tcg_*` record tables. A card whose JSON returns to an earlier
+//! hash keeps one row for that hash (first sighting), so `valid_to` follows first sightings only.
 pub mod canonical;
 pub mod normalize;
+pub mod quality;
 pub mod records;
+pub mod species;
 pub mod table;
 pub mod typed;
 
@@ -43,6 +45,7 @@ use serde::Serialize;
 
 use crate::lake::Lake;
 use crate::{Error, Result};
+use table::{SILVER_DATA_QUALITY, SILVER_POKEMON_MASTER};
 use table::{SILVER_TCG_CARDS, SILVER_TCG_CARD_PRICES, SILVER_TCG_CARD_VERSIONS, SILVER_TCG_SETS};
 
 const CARDS_SQL: &str = include_str!("../../queries/silver/cards.sql");
@@ -145,12 +148,17 @@ pub async fn build(lake: &Lake) -> Result<Summary> {
     let versions = table::collect(&ctx, CARD_VERSIONS_SQL).await?;
     let prices = table::collect(&ctx, CARD_PRICES_SQL).await?;
     let sets_table = table::collect(&ctx, SETS_SQL).await?;
+    // [species + link checks] Species filled by name, the species master and the data-quality
+    // findings: see `species` and `quality`.
+    let linked = quality::link(&cards_table, &sets_table)?;
 
     for (t, batches) in [
         (SILVER_TCG_CARD_VERSIONS, versions),
         (SILVER_TCG_CARD_PRICES, prices),
         (SILVER_TCG_SETS, sets_table),
-        (SILVER_TCG_CARDS, vec![cards_table]),
+        (SILVER_TCG_CARDS, vec![linked.cards]),
+        (SILVER_POKEMON_MASTER, vec![linked.master]), // [species + link checks]
+        (SILVER_DATA_QUALITY, vec![linked.quality]),  // [species + link checks]
     ] {
         let rows = table::write(lake, t, &batches).await?;
         summary.tables.push((t.name.to_string(), rows));

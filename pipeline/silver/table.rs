@@ -47,6 +47,15 @@ pub const SILVER_TCG_CARD_PRICES: Table = Table {
     name: "silver_tcg_card_prices",
     folder: "silver/tcg_card_prices/",
 };
+// [species + link checks] built by silver::species and silver::quality.
+pub const SILVER_POKEMON_MASTER: Table = Table {
+    name: "silver_pokemon_master",
+    folder: "silver/pokemon_master/",
+};
+pub const SILVER_DATA_QUALITY: Table = Table {
+    name: "silver_data_quality",
+    folder: "silver/data_quality/",
+};
 pub const GOLD_POKEMON_GENERATIONS: Table = Table {
     name: "gold_pokemon_generations",
     folder: "gold/pokemon_generations/",
@@ -59,6 +68,8 @@ pub const ALL: &[Table] = &[
     SILVER_TCG_CARD_VERSIONS,
     SILVER_TCG_SETS,
     SILVER_TCG_CARD_PRICES,
+    SILVER_POKEMON_MASTER,
+    SILVER_DATA_QUALITY,
     GOLD_POKEMON_GENERATIONS,
 ];
 

@@ -6,4 +6,5 @@ mod lake;
 mod query;
 mod run;
 mod silver;
+mod species;
 mod support;
