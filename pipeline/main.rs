@@ -7,11 +7,8 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    let default = if std::io::stderr().is_terminal() {
-        "warn"
-    } else {
-        "info"
-    };
+    let terminal = std::io::stderr().is_terminal();
+    let default = if terminal { "warn" } else { "info" };
     let wanted = cli.log.as_deref().unwrap_or(default);
     let filter = EnvFilter::try_new(wanted).unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
