@@ -71,10 +71,15 @@ pub struct Lander {
 
 impl Lander {
     /// Registers `source`'s base URL and HTTP behaviour for this run.
-    pub fn connect(&self, source: &str, base_url: &str, http: HttpConfig) -> Result<()> {
+    pub async fn connect(&self, source: &str, base_url: &str, http: HttpConfig) -> Result<()> {
         let progress = self.progress.clone();
+        let used_today = match http.calls_per_day {
+            Some(_) => calls_today(&self.lake, self.date, source).await?,
+            None => 0,
+        };
         let fetcher = Fetcher::new(
             http,
+            used_today,
             &self.run_id,
             self.next_call.clone(),
             Box::new(move |call, retry| {
@@ -191,7 +196,7 @@ impl Lander {
         } = &e
         {
             if let Ok((base_url, f)) = self.client(source_name) {
-                if !f.ever_answered() {
+                if f.called() && !f.ever_answered() {
                     return Error::SourceDown {
                         source_name: source_name.clone(),
                         base_url,
@@ -334,6 +339,40 @@ async fn write_call_log(
         Put::Created => Ok(()),
         Put::AlreadyExists => Err(Error::AlreadyExists { key }),
     }
+}
+
+/// Calls made to `source` on `date` by earlier runs, from their call logs.
+async fn calls_today(lake: &Lake, date: NaiveDate, source: &str) -> Result<u64> {
+    use arrow::array::AsArray;
+    use parquet::arrow::{arrow_reader::ParquetRecordBatchReaderBuilder, ProjectionMask};
+    let mut n = 0;
+    for (key, _) in lake
+        .list(&keys::bronze_partition(keys::CALLS_TABLE, date))
+        .await?
+    {
+        let bytes = lake.get(&key).await?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| Error::encode(&key, e))?;
+        let col = builder
+            .schema()
+            .index_of("source")
+            .map_err(|e| Error::encode(&key, e))?;
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [col]);
+        for batch in builder
+            .with_projection(mask)
+            .build()
+            .map_err(|e| Error::encode(&key, e))?
+        {
+            let batch = batch.map_err(|e| Error::encode(&key, e))?;
+            n += batch
+                .column(0)
+                .as_string::<i32>()
+                .iter()
+                .filter(|s| *s == Some(source))
+                .count() as u64;
+        }
+    }
+    Ok(n)
 }
 
 /// Pages landed on `date` by any earlier run, keyed by what they answer.

@@ -87,6 +87,10 @@ pub struct SourceArgs {
     /// Calls a minute (0 = no limit). Default: 30 without a key (the documented limit), 120 with one.
     #[arg(long, env = "POKELAKE_RATE_PER_MINUTE")]
     pub rate_per_minute: Option<f64>,
+    /// Calls a UTC day, earlier runs of the day included (0 = no limit). Default: 1,000 without a
+    /// key, 20,000 with one (the documented daily limits); none for the sample source.
+    #[arg(long, env = "POKELAKE_CALLS_PER_DAY")]
+    pub calls_per_day: Option<u64>,
     /// Calls in flight at once.
     #[arg(long, env = "POKELAKE_CONCURRENCY", default_value_t = 4)]
     pub concurrency: usize,
@@ -141,6 +145,13 @@ impl SourceArgs {
             self.rate_per_minute.unwrap_or(default_rate)
         };
         http.per_minute = (rate > 0.0).then_some(rate);
+        let default_daily = match (unthrottled, self.api_key.is_some()) {
+            (true, _) => 0,
+            (false, true) => 20_000,
+            (false, false) => 1_000,
+        };
+        let daily = self.calls_per_day.unwrap_or(default_daily);
+        http.calls_per_day = (daily > 0).then_some(daily);
         if let Some(key) = &self.api_key {
             http.headers.insert("X-Api-Key", secret_header(key)?);
         }

@@ -33,6 +33,9 @@ pub struct HttpConfig {
     pub per_minute: Option<f64>,
     /// Calls in flight at once.
     pub concurrency: usize,
+    /// Calls a UTC day, counting earlier runs' calls of the same day from the call log; `None`
+    /// for no limit. The Pokémon TCG API documents 1,000 a day without a key, 20,000 with one.
+    pub calls_per_day: Option<u64>,
     /// Extra headers (an API key goes here, marked sensitive; it is never logged or stored).
     pub headers: HeaderMap,
 }
@@ -46,6 +49,7 @@ impl Default for HttpConfig {
             backoff_max: Duration::from_secs(30),
             per_minute: Some(30.0),
             concurrency: 4,
+            calls_per_day: None,
             headers: HeaderMap::new(),
         }
     }
@@ -100,6 +104,8 @@ pub struct Fetcher {
     cfg: HttpConfig,
     throttle: Throttle,
     slots: Semaphore,
+    /// Calls left today under `calls_per_day`.
+    budget: Option<AtomicU64>,
     run_id: String,
     /// Shared by every fetcher of the run, so call ids are unique within it.
     next_call: Arc<AtomicU64>,
@@ -120,6 +126,7 @@ impl Fetcher {
     /// A fetcher for one run. Errors when the TLS client cannot be built.
     pub fn new(
         cfg: HttpConfig,
+        used_today: u64,
         run_id: &str,
         next_call: Arc<AtomicU64>,
         on_attempt: OnAttempt,
@@ -135,6 +142,9 @@ impl Fetcher {
             client,
             throttle: Throttle::new(cfg.per_minute, 2),
             slots: Semaphore::new(cfg.concurrency.max(1)),
+            budget: cfg
+                .calls_per_day
+                .map(|limit| AtomicU64::new(limit.saturating_sub(used_today))),
             cfg,
             run_id: run_id.to_string(),
             next_call,
@@ -157,6 +167,16 @@ impl Fetcher {
         let mut last = String::new();
         for attempt in 1..=self.cfg.max_attempts {
             let _slot = self.slots.acquire().await.expect("semaphore never closed");
+            if let Some(left) = &self.budget {
+                let took =
+                    left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+                if took.is_err() {
+                    let limit = self.cfg.calls_per_day.unwrap_or(0);
+                    let detail =
+                        format!("the daily budget of {limit} calls is used up (--calls-per-day)");
+                    return Err(self.api_error(req, &params, attempt - 1, detail));
+                }
+            }
             self.throttle.acquire().await;
             let call_id = format!(
                 "{}-{}",
@@ -302,6 +322,11 @@ impl Fetcher {
             .expect("call log lock")
             .iter()
             .any(|c| c.status.is_some())
+    }
+
+    /// Whether this fetcher made any call at all.
+    pub fn called(&self) -> bool {
+        !self.calls.lock().expect("call log lock").is_empty()
     }
 
     /// Every call so far, in the order they finished.

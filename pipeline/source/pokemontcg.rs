@@ -202,7 +202,9 @@ impl Source for PokemonTcg {
     }
 
     async fn ingest(&self, selection: &Selection, lander: &Lander) -> Result<()> {
-        lander.connect(&self.name, &self.base_url, self.http.clone())?;
+        lander
+            .connect(&self.name, &self.base_url, self.http.clone())
+            .await?;
         let [sets_q] = lander
             .plan(vec![self.spec("tcg_sets", "/sets", None)])
             .await?[..]

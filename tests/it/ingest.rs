@@ -506,3 +506,39 @@ async fn generation_pokemon_and_card_selections_land_exactly_their_cards() {
     assert_eq!(landed, two);
     api.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_daily_call_budget_counts_earlier_runs_of_the_day() {
+    for t in lakes("ingest_budget") {
+        let api = DevApi::start(DevApiConfig::default()).await.unwrap();
+        let mut http = fast_http();
+        http.calls_per_day = Some(5);
+        http.concurrency = 1;
+        let first = ingest(&t.lake, &api, Selection::All, 0, http.clone()).await;
+        assert_eq!(first.outcome, Outcome::Partial, "{}", t.kind);
+        assert_eq!((first.counts.calls, first.counts.pages_landed), (5, 5));
+        assert!(
+            first.errors.iter().all(|e| e.ends_with(
+                "the daily budget of 5 calls is used up (--calls-per-day) (after 0 attempt(s))"
+            )),
+            "{:?}",
+            first.errors
+        );
+        let requests = api.requests().len();
+        let second = ingest(&t.lake, &api, Selection::All, 0, http.clone()).await;
+        assert_eq!(
+            (second.counts.calls, second.counts.pages_resumed),
+            (0, 5),
+            "{}",
+            t.kind
+        );
+        assert_eq!(
+            api.requests().len(),
+            requests,
+            "no call once the day's budget is spent"
+        );
+        let next_day = ingest(&t.lake, &api, Selection::All, 1, http).await;
+        assert_eq!(next_day.counts.pages_landed, 5);
+        api.shutdown().await;
+    }
+}
