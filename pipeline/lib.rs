@@ -13,7 +13,10 @@
 //! bronze/_calls/year=YYYY/month=MM/day=DD/<run_id>.parquet                 one row per HTTP call (bronze_api_calls)
 //! _runs/<run_id>.json                                                     run manifest: asked, counts, outcome
 //! _lock/run/<n>.json                                                      the run lock (create-only, leased)
+//! staging/bronze_tcg_<name>/year=YYYY/month=MM/day=DD/<run_id>.parquet    bronze records as tables (bronze_tcg_*)
 //! silver/<table>/part-0.parquet                                           silver tables (silver_<table>)
+//! silver/tcg_card_prices/price_date=YYYY-MM-DD/part-0.parquet             silver prices, one file per price date
+//! silver/_watermark/part-0.parquet                                        bronze pages silver consumed (commit point)
 //! gold/<table>/part-0.parquet                                             gold tables (gold_<table>)
 //! ```
 //! Contracts for every table are in `schemas/` ([`contract`]); transform SQL is in `queries/`.

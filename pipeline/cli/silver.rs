@@ -1,24 +1,53 @@
-//! `pokelake silver`: rebuild the silver tables from bronze.
+//! `pokelake silver`: merge the bronze pages not yet consumed into the silver tables.
 //!
 //! Examples:
-//!   pokelake silver                          # ./lake
+//!   pokelake silver                          # ./lake, new pages only
+//!   pokelake silver --full-refresh           # ignore the watermark: rebuild from all of bronze
 //!   pokelake silver --lake s3://bucket/lake --format json
+//!
+//! `POKELAKE_FAILPOINT=<point>` stops the run at one of `silver::FAILPOINTS` with an error, as a
+//! crash there would (for crash tests); the next run completes the work.
 use clap::Args;
 
 use super::{open_lake, Exit, SummaryFormat};
-use crate::silver;
-use crate::Result;
+use crate::silver::{self, BuildOptions};
+use crate::{Error, Result};
 
 #[derive(Debug, Clone, Args)]
 pub struct SilverArgs {
+    /// Ignore the watermark and the existing tables: rebuild every silver table from all of
+    /// bronze (the same bytes an incremental run gives).
+    #[arg(long)]
+    pub full_refresh: bool,
     /// Summary format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: SummaryFormat,
 }
 
+/// The build options of `args`, with `POKELAKE_FAILPOINT` from the environment.
+pub fn options(args: &SilverArgs) -> Result<BuildOptions> {
+    let failpoint = std::env::var("POKELAKE_FAILPOINT")
+        .ok()
+        .filter(|f| f.starts_with("silver-"));
+    if let Some(f) = &failpoint {
+        if !silver::FAILPOINTS.contains(&f.as_str()) {
+            return Err(Error::Usage(format!(
+                "POKELAKE_FAILPOINT={f} is no silver failpoint; use one of {}",
+                silver::FAILPOINTS.join(", ")
+            )));
+        }
+    }
+    Ok(BuildOptions {
+        full_refresh: args.full_refresh,
+        failpoint,
+        ..BuildOptions::default()
+    })
+}
+
 pub async fn run(args: SilverArgs, lake: &str) -> Result<Exit> {
+    let opts = options(&args)?;
     let lake = open_lake(lake).await?;
-    let s = silver::build(&lake).await?;
+    let s = silver::build_with(&lake, &opts).await?;
     if args.format == SummaryFormat::Json {
         println!(
             "{}",
@@ -26,10 +55,21 @@ pub async fn run(args: SilverArgs, lake: &str) -> Result<Exit> {
         );
         return Ok(Exit::Ok);
     }
-    println!("silver  {}  (full rebuild from bronze)", lake.uri());
+    let mode = match &s.full_refresh {
+        Some(why) => format!("full refresh: {why}"),
+        None => "incremental".to_string(),
+    };
+    println!("silver  {}  ({mode}, run {})", lake.uri(), s.silver_run_id);
+    if s.pages_consumed == 0 && s.full_refresh.is_none() {
+        println!(
+            "  nothing new: all {} bronze pages already consumed; nothing written",
+            s.bronze_pages
+        );
+        return Ok(Exit::Ok);
+    }
     println!(
-        "  read     {} card pages ({} records), {} set pages ({} records)",
-        s.card_pages, s.card_records, s.set_pages, s.set_records
+        "  read     {} card pages ({} records), {} set pages ({} records) of {} in bronze, in {} batch(es)",
+        s.card_pages, s.card_records, s.set_pages, s.set_records, s.bronze_pages, s.batches
     );
     if s.pages_without_call > 0 {
         println!(
@@ -38,10 +78,26 @@ pub async fn run(args: SilverArgs, lake: &str) -> Result<Exit> {
         );
     }
     if s.skipped_records > 0 {
-        println!("  skipped  {} record(s) without an id", s.skipped_records);
+        println!(
+            "  skipped  {} record(s) without an id (kept in bronze_tcg_*)",
+            s.skipped_records
+        );
     }
+    if s.prices_without_date > 0 {
+        println!(
+            "  skipped  {} price row(s) without a price date",
+            s.prices_without_date
+        );
+    }
+    println!(
+        "  staged   {} bronze records file(s); price days rewritten {}, deleted {}",
+        s.staged_files, s.price_partitions_written, s.price_partitions_deleted
+    );
     for (table, rows) in &s.tables {
         println!("  wrote    {table:<26} {rows} rows");
+    }
+    if s.tables.is_empty() {
+        println!("  wrote    no table: each already holds exactly these rows");
     }
     Ok(Exit::Ok)
 }

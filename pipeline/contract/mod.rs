@@ -4,6 +4,11 @@
 //! `string`, `int32`, `int64`, `float64`, `boolean`, `date`, `timestamp_ms`, `timestamp_us`
 //! (both UTC) and `list<T>` of those. Writers build their batches from [`Contract::arrow_schema`],
 //! so the contract and the files cannot drift; [`Contract::check`] compares a written schema.
+//!
+//! A column marked `"partition": true` lives only in the Hive folder names of the table's files
+//! (`price_date=2025-01-06/`), never inside them: [`Contract::file_schema`] is the schema of each
+//! file, [`Contract::arrow_schema`] the table as a reader sees it (partition columns last), and
+//! [`Contract::partition_columns`] what the query layer registers them as.
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -16,6 +21,14 @@ const CONTRACTS: &[(&str, &str)] = &[
     (
         "bronze_api_calls",
         include_str!("../../schemas/bronze_api_calls.json"),
+    ),
+    (
+        "bronze_tcg_cards",
+        include_str!("../../schemas/bronze_tcg_cards.json"),
+    ),
+    (
+        "bronze_tcg_sets",
+        include_str!("../../schemas/bronze_tcg_sets.json"),
     ),
     (
         "silver_tcg_cards",
@@ -42,6 +55,10 @@ const CONTRACTS: &[(&str, &str)] = &[
         include_str!("../../schemas/silver_data_quality.json"),
     ),
     (
+        "silver_watermark",
+        include_str!("../../schemas/silver_watermark.json"),
+    ),
+    (
         "gold_pokemon_generations",
         include_str!("../../schemas/gold_pokemon_generations.json"),
     ),
@@ -64,6 +81,9 @@ pub struct Column {
     pub data_type: String,
     pub nullable: bool,
     pub description: String,
+    /// A Hive partition column: in the folder names only, not in the files.
+    #[serde(default)]
+    pub partition: bool,
 }
 
 impl Contract {
@@ -83,6 +103,12 @@ impl Contract {
                     &format!("unknown type {:?}", col.data_type),
                 )
             })?;
+        }
+        if let Some(i) = c.columns.iter().position(|col| col.partition) {
+            if let Some(col) = c.columns[i..].iter().find(|col| !col.partition) {
+                let detail = "partition columns come last (readers append them after the file's)";
+                return Err(contract_error(table, &col.name, detail));
+            }
         }
         Ok(c)
     }
@@ -105,11 +131,47 @@ impl Contract {
         Arc::new(Schema::new(fields))
     }
 
+    /// The schema of each of the table's files: [`Contract::arrow_schema`] without the partition
+    /// columns.
+    pub fn file_schema(&self) -> SchemaRef {
+        let full = self.arrow_schema();
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .zip(full.fields())
+            .filter(|(c, _)| !c.partition)
+            .map(|(_, f)| f.as_ref().clone())
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    /// The partition columns, in folder order, with their types.
+    pub fn partition_columns(&self) -> Vec<(String, DataType)> {
+        self.columns
+            .iter()
+            .filter(|c| c.partition)
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    parse_type(&c.data_type).expect("checked in load"),
+                )
+            })
+            .collect()
+    }
+
     /// Compares a written schema with the contract: same names, order, types and nullability.
     ///
     /// Errors: [`Error::Contract`] naming the first column that differs.
     pub fn check(&self, actual: &Schema) -> Result<()> {
-        let expected = self.arrow_schema();
+        self.compare(&self.arrow_schema(), actual)
+    }
+
+    /// Compares the schema of one written file with [`Contract::file_schema`].
+    pub fn check_file(&self, actual: &Schema) -> Result<()> {
+        self.compare(&self.file_schema(), actual)
+    }
+
+    fn compare(&self, expected: &Schema, actual: &Schema) -> Result<()> {
         if expected.fields().len() != actual.fields().len() {
             return Err(contract_error(
                 &self.table,

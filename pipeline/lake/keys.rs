@@ -41,6 +41,38 @@ pub fn run_manifest(run_id: &str) -> String {
     format!("{RUNS}{run_id}.json")
 }
 
+/// `<folder>year=YYYY/month=MM/day=DD/<run_id>.parquet`: the records of one bronze run as a
+/// table file (`staging/bronze_tcg_cards/...`), in the same date partition as the run's pages.
+pub fn bronze_records(folder: &str, date: NaiveDate, run_id: &str) -> String {
+    format!(
+        "{folder}year={:04}/month={:02}/day={:02}/{run_id}.parquet",
+        date.year(),
+        date.month(),
+        date.day()
+    )
+}
+
+/// `<folder><column>=YYYY-MM-DD/part-0.parquet`: one day of a table partitioned by a date.
+pub fn date_partition(folder: &str, column: &str, date: NaiveDate) -> String {
+    format!(
+        "{folder}{column}={}/part-0.parquet",
+        date.format("%Y-%m-%d")
+    )
+}
+
+/// The date of a key written by [`date_partition`]; `None` for anything else.
+pub fn parse_date_partition(key: &str, folder: &str, column: &str) -> Option<NaiveDate> {
+    let rest = key
+        .strip_prefix(folder)?
+        .strip_prefix(column)?
+        .strip_prefix('=')?;
+    let (date, file) = rest.split_once('/')?;
+    if file != "part-0.parquet" {
+        return None;
+    }
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+}
+
 /// A bronze object key parsed back into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BronzeKey {
@@ -94,5 +126,29 @@ mod tests {
         );
         assert_eq!(p.run_id, "20260307T101500Z-ab12");
         assert!(BronzeKey::parse("bronze/_calls/year=2026/month=03/day=07/x.parquet").is_none());
+    }
+
+    #[test]
+    fn partition_keys_round_trip() {
+        let d = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+        let k = date_partition("silver/tcg_card_prices/", "price_date", d);
+        assert_eq!(
+            k,
+            "silver/tcg_card_prices/price_date=2025-01-06/part-0.parquet"
+        );
+        let back = parse_date_partition(&k, "silver/tcg_card_prices/", "price_date");
+        assert_eq!(back, Some(d));
+        assert_eq!(
+            parse_date_partition(
+                "silver/tcg_card_prices/part-0.parquet",
+                "silver/tcg_card_prices/",
+                "price_date"
+            ),
+            None
+        );
+        assert_eq!(
+            bronze_records("staging/bronze_tcg_cards/", d, "r1"),
+            "staging/bronze_tcg_cards/year=2025/month=01/day=06/r1.parquet"
+        );
     }
 }

@@ -20,6 +20,7 @@ use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::Statement;
 
+use crate::contract::Contract;
 use crate::lake::Lake;
 use crate::silver::table::{self, ALL};
 use crate::{Error, Result};
@@ -62,7 +63,9 @@ pub async fn session(lake: &Lake) -> Result<SessionContext> {
 }
 
 /// Registers the lake's store and every table of [`ALL`] present in `lake` by its full name;
-/// tables whose folder holds no Parquet file are not registered.
+/// tables whose folder holds no Parquet file are not registered. A contract's partition columns
+/// (`price_date=2025-01-06/`) are registered with their contract types, so `price_date` is a
+/// DATE and filters on it prune folders.
 pub async fn register_tables(ctx: &SessionContext, lake: &Lake) -> Result<()> {
     ctx.register_object_store(lake.base_url(), lake.store());
     for t in ALL {
@@ -70,7 +73,11 @@ pub async fn register_tables(ctx: &SessionContext, lake: &Lake) -> Result<()> {
         if !files.iter().any(|(k, _)| k.ends_with(".parquet")) {
             continue;
         }
-        ctx.register_parquet(t.name, lake.url_of(t.folder), ParquetReadOptions::default())
+        let partitions = Contract::load(t.name)
+            .map(|c| c.partition_columns())
+            .unwrap_or_default();
+        let options = ParquetReadOptions::default().table_partition_cols(partitions);
+        ctx.register_parquet(t.name, lake.url_of(t.folder), options)
             .await?;
     }
     Ok(())

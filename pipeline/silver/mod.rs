@@ -1,173 +1,364 @@
-//! Silver: bronze pages → typed, deduplicated, linked tables with lineage.
+//! Silver: bronze pages → typed, deduplicated, linked tables with lineage, merged incrementally.
 //!
-//! - Reads: every page under `bronze/tcg_cards/` and `bronze/tcg_sets/`, and the call logs under
-//!   `bronze/_calls/` (for each page's call id and fetch time).
-//! - Writes: `silver/tcg_cards/`, `silver/tcg_card_versions/`, `silver/tcg_sets/`,
-//!   `silver/tcg_card_prices/`, `silver/pokemon_master/`, `silver/data_quality/` ([`species`],
-//!   [`quality`]), each ONE file `part-0.parquet` matching `schemas/<table>.json`.
-//! - Guarantees: a full rebuild from bronze on every run; rows in a fixed order, so the same
-//!   bronze gives byte-identical files; a record re-fetched unchanged (same canonical hash, keys
-//!   in any order) adds no version. Each table is replaced by one atomic put, so readers see the
-//!   old table or the new one; the tables are not published together (a reader between two
-//!   puts may see a new cards table beside old prices).
-//! - Commit point: each table's single `put_overwrite`.
+//! - Reads: the pages of `bronze/tcg_cards/` and `bronze/tcg_sets/` that the watermark
+//!   (`silver/_watermark/`, [`watermark`]) does not name (every page with `--full-refresh`), the
+//!   call logs of their bronze runs, and the silver tables they are merged into ([`merge::State`]).
+//! - Writes, in this order: `staging/bronze_tcg_{cards,sets}/year=/month=/day=/<run>.parquet`
+//!   ([`staging`]), the touched days of `silver/tcg_card_prices/price_date=YYYY-MM-DD/`
+//!   ([`prices`]), then `silver/tcg_card_versions/`, `tcg_sets/`, `tcg_cards/`, `pokemon_master/`,
+//!   `data_quality/` (one `part-0.parquet` each, [`species`], [`quality`]), then the watermark.
+//! - Guarantees: an incremental run and `--full-refresh` give byte-identical tables; a run with no
+//!   new page writes nothing; every merge is idempotent and order-independent, so a run that dies
+//!   anywhere before its commit is completed by the next run, which consumes the same pages again
+//!   (issue 10, case 10); a page landing late, whatever its key or time, is consumed by the next
+//!   run (case 9). Each file is replaced by one atomic put (and only when its bytes change), so
+//!   a reader sees a whole file, old or new; the tables are not published together.
+//! - Commit point: the watermark's put, after every table is written.
 //!
-//! How: records are exploded and hashed in Rust ([`records`], [`canonical`]), typed in Rust
-//! ([`typed`], [`normalize`]), then selected, versioned and joined by the SQL of
-//! `queries/silver/*.sql` over in-memory tables:
+//! How: new pages are read in batches (whole bronze days, up to [`BuildOptions::batch_bytes`] of
+//! JSON), exploded and hashed in Rust ([`records`], [`canonical`]), typed in Rust ([`typed`],
+//! [`normalize`]), and merged into the state by the SQL of `queries/silver/*.sql`:
 //!
 //! ```text
 //! card_sightings (card_id, record_hash, bronze_key, call_id, fetched_at)   one row per record per page
-//! card_records   (silver_tcg_cards columns, one row per distinct hash)
-//! price_records  (silver_tcg_card_prices columns, from every distinct hash)
+//! card_records   (silver_tcg_cards typed columns, one row per distinct hash of the batch)
+//! price_records  (silver_tcg_card_prices rows of the batch's versions that can change a price)
 //! set_sightings, set_records                                              the same for sets
+//! cards_old, versions_old, sets_old, prices_old                           the state before the batch
 //! ```
 //!
-//! Not yet: incremental processing (a watermark of the bronze objects already consumed, so a run
-//! reads only new pages and merges them into the existing versions; `--full-refresh` would be
-//! today's behaviour) and `bronze_tcg_*` record tables. A card whose JSON returns to an earlier
-//! hash keeps one row for that hash (first sighting), so `valid_to` follows first sightings only.
+//! Rules: a card (a set) is at the version of its latest sighting (latest `fetched_at`, then
+//! the larger hash), so A → B → A ends at A; a version's `valid_from` is its first sighting and
+//! `valid_to` the next version's `valid_from`; a price key keeps the row of the version seen last.
+//! Typing rules apply when a version is first merged: after changing them, run `--full-refresh`.
+//! One writer at a time: `pokelake run` holds the lake's lock; a `silver` run beside an ingest
+//! may consume pages before their call log is written (their lineage then falls back to the
+//! partition date until a full refresh).
+//!
+//! Not yet: the versions table is one file held in memory whole (it grows with the days of
+//! history; next: bucket it by card id and merge bucket by bucket), and the tables of one run are
+//! not published atomically together (a table pointer written last would do it).
 pub mod canonical;
+pub mod merge;
 pub mod normalize;
+pub mod prices;
 pub mod quality;
 pub mod records;
 pub mod species;
+pub mod staging;
 pub mod table;
 pub mod typed;
+pub mod watermark;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
 
 use arrow::array::RecordBatch;
-use datafusion::datasource::MemTable;
-use datafusion::prelude::SessionContext;
+use bytes::Bytes;
+use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::lake::keys::BronzeKey;
 use crate::lake::Lake;
 use crate::{Error, Result};
-use table::{SILVER_DATA_QUALITY, SILVER_POKEMON_MASTER};
+use merge::State;
+use table::{Table, BRONZE_TCG_CARDS, BRONZE_TCG_SETS, SILVER_DATA_QUALITY, SILVER_POKEMON_MASTER};
 use table::{SILVER_TCG_CARDS, SILVER_TCG_CARD_PRICES, SILVER_TCG_CARD_VERSIONS, SILVER_TCG_SETS};
+use watermark::{Consumed, Watermark};
 
-const CARDS_SQL: &str = include_str!("../../queries/silver/cards.sql");
-const CARD_VERSIONS_SQL: &str = include_str!("../../queries/silver/card_versions.sql");
-const CARD_PRICES_SQL: &str = include_str!("../../queries/silver/card_prices.sql");
-const SETS_SQL: &str = include_str!("../../queries/silver/sets.sql");
+/// The bronze tables silver consumes, with the bronze records table each feeds.
+const SOURCES: [(&str, Table); 2] = [
+    ("tcg_cards", BRONZE_TCG_CARDS),
+    ("tcg_sets", BRONZE_TCG_SETS),
+];
 
-/// Columns of silver tables that SQL fills in (lineage), absent from the typed record tables.
-const CARD_LINEAGE: &[&str] = &["bronze_key", "call_id", "first_seen_at", "last_seen_at"];
-const SET_LINEAGE: &[&str] = &["cards_seen", "bronze_key", "call_id"];
+/// Where a run can be stopped on purpose (`POKELAKE_FAILPOINT`), as a crash would stop it.
+pub const FAILPOINTS: &[&str] = &[
+    "silver-after-staging",
+    "silver-after-prices",
+    "silver-after-versions",
+    "silver-before-commit",
+];
+
+/// How a silver build runs.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Ignore the watermark and the tables; rebuild everything from all of bronze.
+    pub full_refresh: bool,
+    /// Bronze JSON read per batch, in bytes (whole bronze days; at least one day per batch).
+    pub batch_bytes: u64,
+    /// Stop with an error at this point of [`FAILPOINTS`] (for crash tests).
+    #[doc(hidden)]
+    pub failpoint: Option<String>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            full_refresh: false,
+            batch_bytes: 64 << 20,
+            failpoint: None,
+        }
+    }
+}
 
 /// What a silver build read and wrote.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    pub silver_run_id: String,
+    /// Whether every page was consumed again, and why (`--full-refresh`, no watermark, ...).
+    pub full_refresh: Option<String>,
+    /// Pages in bronze (cards and sets).
+    pub bronze_pages: usize,
+    /// Pages this run consumed (0: nothing new, nothing written).
+    pub pages_consumed: usize,
     pub card_pages: usize,
     pub set_pages: usize,
-    /// Records seen in card pages (one per record per page).
+    /// Records read in the consumed card pages (one per record per page).
     pub card_records: usize,
     pub set_records: usize,
-    /// Records skipped for lacking an id.
+    /// Records without an id: in the bronze records tables only.
     pub skipped_records: usize,
-    /// Pages whose call the call log does not name (lineage falls back to the partition date).
+    /// Consumed pages whose call the call log does not name (fetched_at = partition date).
     pub pages_without_call: usize,
-    /// Rows written per table, in write order.
+    /// Batches the pages were read in.
+    pub batches: usize,
+    /// Price rows left out for lacking a price date.
+    pub prices_without_date: usize,
+    /// Bronze records files created or rewritten.
+    pub staged_files: usize,
+    /// Price partitions rewritten, and deleted (a full refresh drops days no page has).
+    pub price_partitions_written: usize,
+    pub price_partitions_deleted: usize,
+    /// Rows of each table this run wrote (prices: of the partitions it wrote), in write order.
     pub tables: Vec<(String, usize)>,
 }
 
-/// Rebuilds every silver table from what bronze holds.
+/// Merges the bronze pages that are new since the last run into the silver tables.
 pub async fn build(lake: &Lake) -> Result<Summary> {
-    let calls = records::call_index(lake).await?;
-    let cards = records::explode(lake, "tcg_cards", &calls).await?;
-    let sets = records::explode(lake, "tcg_sets", &calls).await?;
-    let mut summary = Summary {
-        card_pages: cards.pages,
-        set_pages: sets.pages,
-        card_records: cards.sightings.len(),
-        set_records: sets.sightings.len(),
-        skipped_records: cards.skipped + sets.skipped,
-        ..Default::default()
-    };
-    let pages: BTreeSet<&str> = cards
-        .sightings
-        .iter()
-        .chain(&sets.sightings)
-        .filter(|s| s.call_id.is_none())
-        .map(|s| s.bronze_key.as_str())
-        .collect();
-    summary.pages_without_call = pages.len();
-
-    let ctx = table::transform_session();
-    register(
-        &ctx,
-        "card_sightings",
-        records::sightings_batch("card_id", &cards.sightings)?,
-    )?;
-    register(
-        &ctx,
-        "set_sightings",
-        records::sightings_batch("set_id", &sets.sightings)?,
-    )?;
-    let card_rows: Vec<_> = cards
-        .records
-        .iter()
-        .map(|(h, (_, v))| typed::card_row(v, h))
-        .collect();
-    let price_rows: Vec<_> = cards
-        .records
-        .iter()
-        .flat_map(|(h, (_, v))| typed::price_rows(v, h))
-        .collect();
-    let set_rows: Vec<_> = sets
-        .records
-        .iter()
-        .map(|(h, (_, v))| typed::set_row(v, h))
-        .collect();
-    let schema = typed::record_schema(SILVER_TCG_CARDS.name, CARD_LINEAGE)?;
-    register(
-        &ctx,
-        "card_records",
-        typed::to_batch("card_records", schema, &card_rows)?,
-    )?;
-    let schema = typed::record_schema(SILVER_TCG_CARD_PRICES.name, &[])?;
-    register(
-        &ctx,
-        "price_records",
-        typed::to_batch("price_records", schema, &price_rows)?,
-    )?;
-    let schema = typed::record_schema(SILVER_TCG_SETS.name, SET_LINEAGE)?;
-    register(
-        &ctx,
-        "set_records",
-        typed::to_batch("set_records", schema, &set_rows)?,
-    )?;
-
-    let cards_table = table::conform(
-        SILVER_TCG_CARDS.name,
-        &table::collect(&ctx, CARDS_SQL).await?,
-    )?;
-    register(&ctx, SILVER_TCG_CARDS.name, cards_table.clone())?;
-    let versions = table::collect(&ctx, CARD_VERSIONS_SQL).await?;
-    let prices = table::collect(&ctx, CARD_PRICES_SQL).await?;
-    let sets_table = table::collect(&ctx, SETS_SQL).await?;
-    // [species + link checks] Species filled by name, the species master and the data-quality
-    // findings: see `species` and `quality`.
-    let linked = quality::link(&cards_table, &sets_table)?;
-
-    for (t, batches) in [
-        (SILVER_TCG_CARD_VERSIONS, versions),
-        (SILVER_TCG_CARD_PRICES, prices),
-        (SILVER_TCG_SETS, sets_table),
-        (SILVER_TCG_CARDS, vec![linked.cards]),
-        (SILVER_POKEMON_MASTER, vec![linked.master]), // [species + link checks]
-        (SILVER_DATA_QUALITY, vec![linked.quality]),  // [species + link checks]
-    ] {
-        let rows = table::write(lake, t, &batches).await?;
-        summary.tables.push((t.name.to_string(), rows));
-    }
-    Ok(summary)
+    build_with(lake, &BuildOptions::default()).await
 }
 
-fn register(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<()> {
-    let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(Error::from)?;
-    ctx.register_table(name, Arc::new(table))?;
+/// [`build`] with options: `--full-refresh`, the batch size, a failpoint.
+pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
+    let started = Utc::now();
+    let mut s = Summary {
+        silver_run_id: crate::bronze::new_run_id(),
+        ..Default::default()
+    };
+    let pages = list_pages(lake).await?;
+    s.bronze_pages = pages.len();
+
+    let old = if opts.full_refresh {
+        s.full_refresh = Some("--full-refresh".into());
+        None
+    } else {
+        match watermark::read(lake).await? {
+            None => {
+                s.full_refresh = Some("no watermark: no silver run committed yet".into());
+                None
+            }
+            Some(wm) => match State::read(lake).await? {
+                Some(state) => Some((wm, state)),
+                None => {
+                    s.full_refresh = Some("a silver table is missing".into());
+                    None
+                }
+            },
+        }
+    };
+    let (mut consumed, mut state) = match old {
+        Some((wm, state)) => (wm, state),
+        None => {
+            watermark::invalidate(lake).await?;
+            let mut state = State::empty()?;
+            state.files = State::files(lake).await?;
+            (Watermark::new(), state)
+        }
+    };
+    let full = s.full_refresh.is_some();
+    let new: Vec<Page> = pages
+        .into_iter()
+        .filter(|p| !consumed.contains_key(&p.key))
+        .collect();
+    if !full && new.is_empty() {
+        tracing::info!("silver: no new bronze page; nothing to do");
+        return Ok(s);
+    }
+    if let Some(why) = &s.full_refresh {
+        tracing::info!("silver: rebuilding from all of bronze ({why})");
+    }
+
+    let mut price_parts = prices::Prices::new(full);
+    for batch in batches(new, opts.batch_bytes) {
+        s.batches += 1;
+        let runs: BTreeSet<(NaiveDate, String)> = batch
+            .iter()
+            .map(|p| (p.bronze.date, p.bronze.run_id.clone()))
+            .collect();
+        let calls = records::call_index(lake, &runs).await?;
+        let mut exploded = Vec::new();
+        for (table, staged) in SOURCES {
+            let pages: Vec<(String, BronzeKey)> = batch
+                .iter()
+                .filter(|p| p.bronze.table == table)
+                .map(|p| (p.key.clone(), p.bronze.clone()))
+                .collect();
+            let e = records::explode(lake, &pages, &calls, staged.name).await?;
+            s.staged_files += staging::stage(lake, staged, &e.staged).await?.written;
+            s.skipped_records += e.skipped;
+            s.pages_without_call += e.without_call;
+            for (key, n) in &e.pages {
+                let c = Consumed {
+                    bronze_table: table.to_string(),
+                    records: i32::try_from(*n).unwrap_or(i32::MAX),
+                    consumed_at_ms: started.timestamp_millis(),
+                    silver_run_id: s.silver_run_id.clone(),
+                };
+                consumed.insert(key.clone(), c);
+            }
+            exploded.push(e);
+        }
+        let [cards, sets] = <[records::Exploded; 2]>::try_from(exploded).expect("two sources");
+        s.card_pages += cards.pages.len();
+        s.set_pages += sets.pages.len();
+        s.card_records += cards.record_count();
+        s.set_records += sets.record_count();
+        failpoint(opts, "silver-after-staging")?;
+
+        let (price_rows, undated) = merge::price_rows(&cards, &state.current_versions())?;
+        s.prices_without_date += undated;
+        state.merge(&cards, &sets).await?;
+        price_parts
+            .merge(lake, &price_rows, &state.versions)
+            .await?;
+        failpoint(opts, "silver-after-prices")?;
+    }
+    s.pages_consumed = s.card_pages + s.set_pages;
+    s.price_partitions_written = price_parts.written;
+    s.price_partitions_deleted = price_parts.finish(lake).await?;
+    if price_parts.written > 0 {
+        let rows = price_parts.rows_written;
+        s.tables
+            .push((SILVER_TCG_CARD_PRICES.name.to_string(), rows));
+    }
+    if s.prices_without_date > 0 {
+        tracing::warn!(
+            rows = s.prices_without_date,
+            "price rows without a price date (no updatedAt) left out of silver_tcg_card_prices"
+        );
+    }
+
+    // The cards go last of the merged tables: the price merge of a re-run after a crash relies
+    // on the cards in the lake being no newer than the prices (see merge::price_rows).
+    let old = |t: Table| state.files.get(&t.file_key()).cloned();
+    let versions = old(SILVER_TCG_CARD_VERSIONS);
+    publish(
+        lake,
+        SILVER_TCG_CARD_VERSIONS,
+        &state.versions,
+        versions,
+        &mut s,
+    )
+    .await?;
+    failpoint(opts, "silver-after-versions")?;
+    // [species + link checks] species filled by name, the master and the findings, from the
+    // merged cards and sets.
+    let linked = quality::link(&state.cards, std::slice::from_ref(&state.sets))?;
+    let cards = merge::flag_species_from_name(&state.cards, &linked.cards)?;
+    let sets = old(SILVER_TCG_SETS);
+    publish(lake, SILVER_TCG_SETS, &state.sets, sets, &mut s).await?;
+    let old_cards = old(SILVER_TCG_CARDS);
+    publish(lake, SILVER_TCG_CARDS, &cards, old_cards, &mut s).await?;
+    for (t, batch) in [
+        (SILVER_POKEMON_MASTER, &linked.master),
+        (SILVER_DATA_QUALITY, &linked.quality),
+    ] {
+        let before = lake.get_opt(&t.file_key()).await?;
+        publish(lake, t, batch, before, &mut s).await?;
+    }
+    failpoint(opts, "silver-before-commit")?;
+    watermark::write(lake, &consumed).await?;
+    Ok(s)
+}
+
+/// A bronze page to consume.
+#[derive(Debug, Clone)]
+struct Page {
+    key: String,
+    bronze: BronzeKey,
+    size: u64,
+}
+
+/// Every page of the bronze tables silver reads, ordered by bronze day, then key.
+async fn list_pages(lake: &Lake) -> Result<Vec<Page>> {
+    let mut out = Vec::new();
+    for (table, _) in SOURCES {
+        for (key, meta) in lake.list(&format!("bronze/{table}/")).await? {
+            if let Some(bronze) = BronzeKey::parse(&key) {
+                out.push(Page {
+                    key,
+                    bronze,
+                    size: meta.size,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.bronze.date, &a.key).cmp(&(b.bronze.date, &b.key)));
+    Ok(out)
+}
+
+/// `pages` cut into batches of whole bronze days, each up to `max_bytes` (or one day).
+fn batches(pages: Vec<Page>, max_bytes: u64) -> Vec<Vec<Page>> {
+    let mut days: BTreeMap<NaiveDate, Vec<Page>> = BTreeMap::new();
+    for p in pages {
+        days.entry(p.bronze.date).or_default().push(p);
+    }
+    let mut out: Vec<Vec<Page>> = Vec::new();
+    let mut bytes = 0;
+    for (_, day) in days {
+        let size: u64 = day.iter().map(|p| p.size).sum();
+        match out.last_mut() {
+            Some(last) if bytes + size <= max_bytes => {
+                bytes += size;
+                last.extend(day);
+            }
+            _ => {
+                bytes = size;
+                out.push(day);
+            }
+        }
+    }
+    out
+}
+
+/// Conforms `batch` to `t`'s contract and puts it as the table's file, unless `before` (the
+/// file's current bytes) is the same. Records the rows written in `s`.
+async fn publish(
+    lake: &Lake,
+    t: Table,
+    batch: &RecordBatch,
+    before: Option<Bytes>,
+    s: &mut Summary,
+) -> Result<()> {
+    let batch = table::conform(t.name, std::slice::from_ref(batch))?;
+    let bytes = table::encode(t.name, &batch)?;
+    if before.as_ref() == Some(&bytes) {
+        return Ok(());
+    }
+    lake.put_overwrite(&t.file_key(), bytes).await?;
+    s.tables.push((t.name.to_string(), batch.num_rows()));
     Ok(())
+}
+
+/// Stops the run at `point` when the options name it, as a crash there would.
+fn failpoint(opts: &BuildOptions, point: &str) -> Result<()> {
+    if opts.failpoint.as_deref() != Some(point) {
+        return Ok(());
+    }
+    Err(Error::Io {
+        path: table::SILVER_WATERMARK.file_key(),
+        source: std::io::Error::other(format!(
+            "failpoint {point}: silver stopped on purpose before its commit"
+        )),
+    })
 }

@@ -1,23 +1,28 @@
 //! Bronze pages exploded into records, each with its hash and lineage.
 //!
 //! A page is `{"data":[record, ...], ...}`; each record is taken as the JSON text stored
-//! ([`RawValue`]), hashed over its canonical form, and tied to the call that landed the page
-//! (from the call log, by `bronze_key`) and the time that call finished.
-use std::collections::{BTreeMap, HashMap};
+//! ([`RawValue`], borrowed from the page body), hashed over its canonical form, and tied to the
+//! call that landed the page (from its run's call log, by `bronze_key`) and the time that call
+//! finished. The same pass builds the rows of `bronze_tcg_cards` / `bronze_tcg_sets`, one batch
+//! per bronze run ([`Staged`]).
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, RecordBatch, StringBuilder, TimestampMillisecondBuilder};
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit, TimestampMillisecondType};
-use chrono::NaiveTime;
+use arrow::array::{
+    Array, ArrayRef, AsArray, Int32Builder, RecordBatch, StringBuilder, TimestampMillisecondBuilder,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit, TimestampMillisecondType};
+use chrono::{NaiveDate, NaiveTime};
 use futures::{StreamExt, TryStreamExt};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::sync::Arc;
 
 use super::canonical::record_hash;
 use super::table::BRONZE_API_CALLS;
-use crate::lake::keys::BronzeKey;
+use crate::contract::Contract;
+use crate::lake::keys::{self, BronzeKey};
 use crate::lake::Lake;
 use crate::{Error, Result};
 
@@ -39,18 +44,39 @@ pub struct Sighting {
     pub fetched_at_ms: i64,
 }
 
-/// What a bronze table holds, exploded.
+/// The records of one bronze run's pages in this batch, as rows of a `bronze_tcg_*` file.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    pub date: NaiveDate,
+    pub run_id: String,
+    /// The pages, in key order.
+    pub pages: Vec<String>,
+    /// Rows in the contract's file schema, ordered by bronze_key, record_index.
+    pub batch: RecordBatch,
+}
+
+/// What a batch of pages of one bronze table holds, exploded.
 #[derive(Debug, Default)]
 pub struct Exploded {
-    /// Pages read.
-    pub pages: usize,
-    /// Records without a string `id`, skipped (counted, and logged).
+    /// Pages read, with their record counts, in key order.
+    pub pages: Vec<(String, usize)>,
+    /// Records without a string `id`, kept in the bronze records table only (and logged).
     pub skipped: usize,
-    /// One per record per page, in bronze key order.
+    /// Pages whose run's call log does not name them.
+    pub without_call: usize,
+    /// One per record (with an id) per page, in bronze key order.
     pub sightings: Vec<Sighting>,
-    /// Each distinct record once, by hash: the JSON text exactly as stored (first sighting) and
-    /// its parsed value.
-    pub records: BTreeMap<String, (String, Value)>,
+    /// Each distinct record once, by hash, parsed (first sighting).
+    pub records: BTreeMap<String, Value>,
+    /// The bronze records, one batch per bronze run.
+    pub staged: Vec<Staged>,
+}
+
+impl Exploded {
+    /// Records read, one per record per page.
+    pub fn record_count(&self) -> usize {
+        self.pages.iter().map(|(_, n)| n).sum()
+    }
 }
 
 #[derive(Deserialize)]
@@ -59,15 +85,24 @@ struct Page<'a> {
     data: Vec<&'a RawValue>,
 }
 
-/// `bronze_key` → the call that landed it, from every call log in the lake. When several calls
-/// name the same key (it should not happen), the earliest successful one wins.
-pub async fn call_index(lake: &Lake) -> Result<HashMap<String, CallRef>> {
+/// `bronze_key` → the call that landed it, from the call logs of the bronze runs `runs`
+/// (`bronze/_calls/<date>/<run_id>.parquet`: the run that lands a page logs its call). A run
+/// without a call log (killed, or still running) names none. When several calls name the same
+/// key (it should not happen), the earliest successful one wins.
+pub async fn call_index(
+    lake: &Lake,
+    runs: &BTreeSet<(NaiveDate, String)>,
+) -> Result<HashMap<String, CallRef>> {
     let mut out: HashMap<String, CallRef> = HashMap::new();
-    for (key, _) in lake.list(BRONZE_API_CALLS.folder).await? {
-        if !key.ends_with(".parquet") {
-            continue;
-        }
-        let bytes = lake.get(&key).await?;
+    let logs = futures::stream::iter(runs.iter().map(|(date, run_id)| async move {
+        let key = keys::call_log(*date, run_id);
+        let bytes = lake.get_opt(&key).await?;
+        Ok::<_, Error>((key, bytes))
+    }))
+    .buffered(8);
+    futures::pin_mut!(logs);
+    while let Some((key, bytes)) = logs.try_next().await? {
+        let Some(bytes) = bytes else { continue };
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
             .and_then(|b| b.build())
             .map_err(|e| Error::encode(&key, e))?;
@@ -112,64 +147,142 @@ pub async fn call_index(lake: &Lake) -> Result<HashMap<String, CallRef>> {
     Ok(out)
 }
 
-/// Reads every page of `bronze/<table>/` and explodes it into records.
+/// Reads the pages `pages` (keys of one bronze table, in key order) and explodes them into
+/// records. `id_column` names the id in the bronze records table (`card_id`, `set_id`), whose
+/// contract is `staged_table`.
 ///
 /// Lineage: the call from `calls` by bronze key (NULL call id when the call log lacks it) and
 /// its finish time; without one, the partition date at 00:00 UTC.
 pub async fn explode(
     lake: &Lake,
-    table: &str,
+    pages: &[(String, BronzeKey)],
     calls: &HashMap<String, CallRef>,
+    staged_table: &str,
 ) -> Result<Exploded> {
-    let keys: Vec<(String, BronzeKey)> = lake
-        .list(&format!("bronze/{table}/"))
-        .await?
-        .into_iter()
-        .filter_map(|(k, _)| BronzeKey::parse(&k).map(|b| (k, b)))
-        .collect();
+    let schema = Contract::load(staged_table)?.file_schema();
     let mut out = Exploded::default();
-    let mut bodies = futures::stream::iter(keys.into_iter().map(|(key, bk)| async move {
-        let body = lake.get(&key).await?;
+    let mut bodies = futures::stream::iter(pages.iter().map(|(key, bk)| async move {
+        let body = lake.get(key).await?;
         Ok::<_, Error>((key, bk, body))
     }))
     .buffered(8);
+    let mut run: Option<(NaiveDate, String, StagedBuilder)> = None;
     while let Some((key, bk, body)) = bodies.try_next().await? {
-        out.pages += 1;
+        if run
+            .as_ref()
+            .is_none_or(|(d, r, _)| (*d, r.as_str()) != (bk.date, bk.run_id.as_str()))
+        {
+            if let Some((date, run_id, b)) = run.take() {
+                out.staged.push(b.finish(date, run_id, schema.clone())?);
+            }
+            run = Some((bk.date, bk.run_id.clone(), StagedBuilder::default()));
+        }
+        let staged = &mut run.as_mut().expect("set above").2;
         let page: Page = serde_json::from_slice(&body).map_err(|e| Error::Json {
             location: key.clone(),
             detail: e.to_string(),
         })?;
-        let call = calls.get(&key);
+        let call = calls.get(key);
+        if call.is_none() {
+            out.without_call += 1;
+        }
         let fetched_at_ms = call.map(|c| c.finished_at_ms).unwrap_or_else(|| {
             bk.date
                 .and_time(NaiveTime::MIN)
                 .and_utc()
                 .timestamp_millis()
         });
-        for raw in page.data {
+        let call_id = call.map(|c| c.call_id.as_str());
+        out.pages.push((key.clone(), page.data.len()));
+        staged.pages.push(key.clone());
+        for (index, raw) in page.data.iter().enumerate() {
             let value: Value = serde_json::from_str(raw.get()).map_err(|e| Error::Json {
                 location: key.clone(),
                 detail: e.to_string(),
             })?;
-            let Some(id) = value.get("id").and_then(Value::as_str).map(str::to_string) else {
+            let hash = record_hash(&value);
+            let id = value.get("id").and_then(Value::as_str);
+            staged.push(id, raw.get(), &hash, call_id, fetched_at_ms, key, index);
+            let Some(id) = id.map(str::to_string) else {
                 out.skipped += 1;
-                tracing::warn!(key = %key, "record without a string id skipped");
+                tracing::warn!(key = %key, index, "record without a string id: in the bronze records only");
                 continue;
             };
-            let hash = record_hash(&value);
             out.sightings.push(Sighting {
                 id,
                 record_hash: hash.clone(),
                 bronze_key: key.clone(),
-                call_id: call.map(|c| c.call_id.clone()),
+                call_id: call_id.map(str::to_string),
                 fetched_at_ms,
             });
-            out.records
-                .entry(hash)
-                .or_insert_with(|| (raw.get().to_string(), value));
+            out.records.entry(hash).or_insert(value);
         }
     }
+    if let Some((date, run_id, b)) = run.take() {
+        out.staged.push(b.finish(date, run_id, schema)?);
+    }
     Ok(out)
+}
+
+/// Rows of a `bronze_tcg_*` file, built as pages are read.
+#[derive(Default)]
+struct StagedBuilder {
+    pages: Vec<String>,
+    id: StringBuilder,
+    json: StringBuilder,
+    hash: StringBuilder,
+    call: StringBuilder,
+    at: Vec<i64>,
+    key: StringBuilder,
+    index: Int32Builder,
+}
+
+impl StagedBuilder {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        id: Option<&str>,
+        json: &str,
+        hash: &str,
+        call_id: Option<&str>,
+        fetched_at_ms: i64,
+        key: &str,
+        index: usize,
+    ) {
+        self.id.append_option(id);
+        self.json.append_value(json);
+        self.hash.append_value(hash);
+        self.call.append_option(call_id);
+        self.at.push(fetched_at_ms);
+        self.key.append_value(key);
+        self.index
+            .append_value(i32::try_from(index).unwrap_or(i32::MAX));
+    }
+
+    /// The rows as a batch of `schema` (the contract's file schema: id, record_json, record_hash,
+    /// call_id, fetched_at, bronze_key, record_index); Arrow checks types and nullability.
+    fn finish(mut self, date: NaiveDate, run_id: String, schema: SchemaRef) -> Result<Staged> {
+        let mut times =
+            TimestampMillisecondBuilder::with_capacity(self.at.len()).with_timezone("UTC");
+        times.append_slice(&self.at);
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.id.finish()),
+            Arc::new(self.json.finish()),
+            Arc::new(self.hash.finish()),
+            Arc::new(self.call.finish()),
+            Arc::new(times.finish()),
+            Arc::new(self.key.finish()),
+            Arc::new(self.index.finish()),
+        ];
+        let batch = RecordBatch::try_new(schema, columns)
+            .map_err(|e| Error::encode(format!("bronze records of run {run_id}"), e))?;
+        Ok(Staged {
+            date,
+            run_id,
+            pages: self.pages,
+            batch,
+        })
+    }
 }
 
 /// The sightings as a batch: `<id_column>, record_hash, bronze_key, call_id, fetched_at`.

@@ -31,6 +31,20 @@ pub const BRONZE_API_CALLS: Table = Table {
     name: "bronze_api_calls",
     folder: "bronze/_calls/",
 };
+// [incremental silver] bronze records as tables, written by the silver job as it consumes pages
+// (`<folder>year=YYYY/month=MM/day=DD/<bronze run_id>.parquet`), and the silver watermark.
+pub const BRONZE_TCG_CARDS: Table = Table {
+    name: "bronze_tcg_cards",
+    folder: "staging/bronze_tcg_cards/",
+};
+pub const BRONZE_TCG_SETS: Table = Table {
+    name: "bronze_tcg_sets",
+    folder: "staging/bronze_tcg_sets/",
+};
+pub const SILVER_WATERMARK: Table = Table {
+    name: "silver_watermark",
+    folder: "silver/_watermark/",
+};
 pub const SILVER_TCG_CARDS: Table = Table {
     name: "silver_tcg_cards",
     folder: "silver/tcg_cards/",
@@ -64,12 +78,15 @@ pub const GOLD_POKEMON_GENERATIONS: Table = Table {
 /// Every table `pokelake query` can see, bronze first.
 pub const ALL: &[Table] = &[
     BRONZE_API_CALLS,
+    BRONZE_TCG_CARDS,
+    BRONZE_TCG_SETS,
     SILVER_TCG_CARDS,
     SILVER_TCG_CARD_VERSIONS,
     SILVER_TCG_SETS,
     SILVER_TCG_CARD_PRICES,
     SILVER_POKEMON_MASTER,
     SILVER_DATA_QUALITY,
+    SILVER_WATERMARK,
     GOLD_POKEMON_GENERATIONS,
 ];
 

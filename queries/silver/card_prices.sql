@@ -1,38 +1,24 @@
--- silver_tcg_card_prices: the price history, one row per (card_id, market, variant, price_date), from every distinct card version, the latest sighting winning.
--- Inputs: card_sightings, price_records (the price rows of each distinct record hash).
-WITH version_seen AS (
-    SELECT record_hash, MAX(fetched_at) AS last_seen_at
-    FROM card_sightings
-    GROUP BY record_hash
+-- silver_tcg_card_prices: one row per (card_id, market, variant, price_date), the version seen last winning (then the larger hash: the order silver_tcg_cards picks its version by); merged from the rows held for the price dates a batch touches and the batch's price rows.
+-- Inputs: price_records (the price rows of the batch's card versions that are not already their card's current version), prices_old (the rows held for the price dates price_records touch), card_versions (the merged versions: last_seen_at of each).
+-- Every candidate of a key is a version of the same card, so a version that was its card's current one already wins all its keys: leaving it out of price_records changes nothing.
+WITH candidates AS (
+    SELECT * FROM price_records
+    UNION ALL
+    SELECT * FROM prices_old
 ),
 
 ranked AS (
     SELECT
-        p.*,
+        c.*,
         ROW_NUMBER() OVER (
-            PARTITION BY p.card_id, p.market, p.variant, p.price_date
-            ORDER BY v.last_seen_at DESC, p.record_hash DESC
+            PARTITION BY c.card_id, c.market, c.variant, c.price_date
+            ORDER BY v.last_seen_at DESC, c.record_hash DESC
         ) AS recency
-    FROM price_records AS p
-    JOIN version_seen AS v ON v.record_hash = p.record_hash
+    FROM candidates AS c
+    JOIN card_versions AS v ON v.card_id = c.card_id AND v.record_hash = c.record_hash
 )
 
-SELECT
-    card_id,
-    market,
-    variant,
-    currency,
-    price_date,
-    low,
-    mid,
-    high,
-    market_price,
-    direct_low,
-    trend,
-    avg1,
-    avg7,
-    avg30,
-    record_hash
+SELECT * EXCLUDE (recency)
 FROM ranked
 WHERE recency = 1
-ORDER BY card_id, market, variant, price_date
+ORDER BY price_date, card_id, market, variant
