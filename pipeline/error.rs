@@ -75,6 +75,10 @@ pub enum Error {
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),
+    /// An input file (a collection import or removal) failed validation; nothing was written.
+    /// One line per problem, each naming file, line (or `rows[i]`) and field, then `hint`.
+    #[error("{}", rejected_text(.problems, .hint))]
+    Rejected { problems: Vec<String>, hint: String },
     /// A run finished, but not everything it asked for landed.
     #[error("run {run_id} ended {outcome}: {detail}")]
     RunIncomplete {
@@ -101,4 +105,17 @@ impl Error {
             detail: detail.to_string(),
         }
     }
+}
+
+/// The text of [`Error::Rejected`]: the first 20 problems, a count of the rest, the hint.
+fn rejected_text(problems: &[String], hint: &str) -> String {
+    const SHOWN: usize = 20;
+    let mut lines: Vec<String> = problems.iter().take(SHOWN).cloned().collect();
+    if problems.len() > SHOWN {
+        lines.push(format!("... and {} more", problems.len() - SHOWN));
+    }
+    if !hint.is_empty() {
+        lines.push(hint.to_string());
+    }
+    lines.join("\n")
 }

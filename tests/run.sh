@@ -8,6 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash localstack/s3.sh start
 trap 'bash localstack/s3.sh stop' EXIT
 eval "$(bash localstack/s3.sh env)"
+POKELAKE_TEST_PYTHON="$(bash tests/python/setup.sh)"   # DuckDB, pyarrow, polars, pandas
+export POKELAKE_TEST_PYTHON
 export POKELAKE_TEST_S3_REQUIRED=1
 
 cargo test --all-targets "$@"

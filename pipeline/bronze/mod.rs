@@ -2,7 +2,7 @@
 //!
 //! - Reads: sources, through [`Lander::page`]; the same day's manifests and bronze keys (resume).
 //! - Writes: `bronze/<table>/year=/month=/day=/<run_id>/<query>-<page>.json` (create-only),
-//!   `bronze/_calls/year=/month=/day=/<run_id>.parquet`, `_runs/<run_id>.json`.
+//!   `bronze/_calls/year=Y/month=M/day=D/<run_id>.parquet` (unpadded), `_runs/<run_id>.json`.
 //! - Guarantees: a body lands only after its check passed, exactly as received, never over an
 //!   existing object; a request that already landed the same day (any earlier run, finished or
 //!   not) is read back instead of fetched again; a run that lands nothing writes nothing.
@@ -347,7 +347,7 @@ async fn calls_today(lake: &Lake, date: NaiveDate, source: &str) -> Result<u64> 
     use parquet::arrow::{arrow_reader::ParquetRecordBatchReaderBuilder, ProjectionMask};
     let mut n = 0;
     for (key, _) in lake
-        .list(&keys::bronze_partition(keys::CALLS_TABLE, date))
+        .list(&keys::day_partition(keys::CALLS_FOLDER, date))
         .await?
     {
         let bytes = lake.get(&key).await?;

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand; [`run`] is the single place that turns outcomes
 //! into exit codes (0 ok, 1 failed, 2 usage, 3 partial: something landed, something did not).
+mod collection;
 mod dev_api;
 mod gold;
 mod ingest;
@@ -52,6 +53,8 @@ pub enum Command {
     Query(query::QueryArgs),
     /// The scheduled job: lock the lake, ingest, build silver and gold, print a summary query.
     Run(run::RunArgs),
+    /// Import, remove and export users' card collections (landed as events for gold).
+    Collection(collection::CollectionArgs),
 }
 
 /// How a finished command ended.
@@ -72,6 +75,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Gold(args) => gold::run(args, &cli.lake).await,
         Command::Query(args) => query::run(args, &cli.lake).await,
         Command::Run(args) => run::run(args, &cli.lake, cli.progress).await,
+        Command::Collection(args) => collection::run(args, &cli.lake).await,
     }
 }
 

@@ -10,18 +10,20 @@
 //! `--lock-ttl`.
 use std::time::Duration;
 
+use arrow::array::AsArray;
 use chrono::Utc;
 use clap::Args;
 
 use super::ingest::{exit_for, print_summary};
-use super::sources::{SelectionArgs, SourceArgs};
+use super::sources::{SelectionArgs, SourceArgs, SourceName};
 use super::{open_lake, Exit, SummaryFormat};
 use crate::bronze::{self, IngestOptions};
 use crate::lake::lock::Lock;
 use crate::lake::Lake;
 use crate::progress::ProgressMode;
 use crate::query::{self, Format};
-use crate::{gold, silver, Error, Result};
+use crate::{collection, gold, silver, Error, Result};
+use datafusion::prelude::SessionContext;
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
@@ -38,6 +40,10 @@ pub struct RunArgs {
     /// Named query printed at the end (see `pokelake query --list`); "none" prints none.
     #[arg(long, default_value = "generation_summary")]
     pub show: String,
+    /// User whose collection (`user_collection`) follows the summary query; default the first
+    /// user with a collection in the lake, none when there is none.
+    #[arg(long)]
+    pub user: Option<String>,
     /// Summary format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: SummaryFormat,
@@ -71,6 +77,9 @@ async fn steps(args: &RunArgs, lake: &Lake, run_id: &str, progress: ProgressMode
     sources.close().await;
     let manifest = ingested?;
     let silver = silver::build(lake).await?;
+    if args.sources.source == SourceName::Sample {
+        seed_sample_collection(lake).await?;
+    }
     let gold = gold::build(lake).await?;
     if args.format == SummaryFormat::Json {
         let all = serde_json::json!({ "ingest": manifest, "silver": silver, "gold": gold });
@@ -92,12 +101,74 @@ async fn steps(args: &RunArgs, lake: &Lake, run_id: &str, progress: ProgressMode
             ))
         })?;
         let ctx = query::session(lake).await?;
-        let (schema, batches) = query::run(&ctx, sql).await?;
-        println!("\n{}  ({})", args.show, query::describe(sql));
-        println!(
-            "{}",
-            query::render(&schema, &batches, Format::Table)?.trim_end()
-        );
+        show(&ctx, &args.show, sql, "").await?;
+        let user = match &args.user {
+            Some(u) => Some(u.clone()),
+            None => collection::users(lake).await?.into_iter().next(),
+        };
+        if let Some(user) = user {
+            let sql = query::named("user_collection").expect("a named query");
+            let params = [("user".to_string(), user.clone())];
+            let sql = query::substitute(sql, &params)?;
+            show(&ctx, "user_collection", &sql, &format!(" of {user}")).await?;
+        }
     }
     Ok(exit_for(manifest.outcome))
+}
+
+/// The sample's demo user, whose collection the first `run --source sample` imports.
+pub const SAMPLE_USER: &str = "ash";
+
+/// Every card with its first tcgplayer variant (so the demo collection is priced), in id order.
+const SAMPLE_CARDS_SQL: &str = "SELECT c.card_id, MIN(p.variant) AS variant \
+     FROM silver_tcg_cards AS c \
+     LEFT JOIN silver_tcg_card_prices AS p ON p.card_id = c.card_id AND p.market = 'tcgplayer' \
+     GROUP BY c.card_id ORDER BY c.card_id";
+
+/// With the sample source, a lake without any collection gets one for [`SAMPLE_USER`]: every
+/// ninth card of silver in id order, 1–3 copies of its first tcgplayer variant, so the demo
+/// ends with a priced collection view.
+async fn seed_sample_collection(lake: &Lake) -> Result<()> {
+    if !collection::users(lake).await?.is_empty() {
+        return Ok(());
+    }
+    let ctx = query::session(lake).await?;
+    let (_, batches) = query::run(&ctx, SAMPLE_CARDS_SQL).await?;
+    let mut csv = String::from("card_id,quantity,variant\n");
+    let rows = batches.iter().flat_map(|b| {
+        let ids = b.column(0).as_string::<i32>();
+        let variants = b.column(1).as_string::<i32>();
+        ids.iter()
+            .zip(variants.iter())
+            .filter_map(|(id, v)| Some((id?.to_string(), v.unwrap_or("normal").to_string())))
+            .collect::<Vec<_>>()
+    });
+    for (i, (id, variant)) in rows.enumerate().filter(|(i, _)| i % 9 == 0) {
+        csv.push_str(&format!("{id},{},{variant}\n", i / 9 % 3 + 1));
+    }
+    let opts = collection::ops::Options {
+        skip_bad_rows: false,
+        at: Utc::now(),
+    };
+    collection::ops::import(
+        lake,
+        SAMPLE_USER,
+        "sample-collection.csv",
+        csv.as_bytes(),
+        opts,
+    )
+    .await?;
+    tracing::info!(user = SAMPLE_USER, "imported the sample's demo collection");
+    Ok(())
+}
+
+/// Prints a named query's result as a table under its name and description.
+async fn show(ctx: &SessionContext, name: &str, sql: &str, of: &str) -> Result<()> {
+    let (schema, batches) = query::run(ctx, sql).await?;
+    println!("\n{name}{of}  ({})", query::describe(sql));
+    println!(
+        "{}",
+        query::render(&schema, &batches, Format::Table)?.trim_end()
+    );
+    Ok(())
 }

@@ -62,6 +62,22 @@ const CONTRACTS: &[(&str, &str)] = &[
         "gold_pokemon_generations",
         include_str!("../../schemas/gold_pokemon_generations.json"),
     ),
+    (
+        "gold_user_collections",
+        include_str!("../../schemas/gold_user_collections.json"),
+    ),
+    (
+        "gold_collection_completion",
+        include_str!("../../schemas/gold_collection_completion.json"),
+    ),
+    (
+        "gold_collection_value_history",
+        include_str!("../../schemas/gold_collection_value_history.json"),
+    ),
+    (
+        "gold_data_quality",
+        include_str!("../../schemas/gold_data_quality.json"),
+    ),
 ];
 
 /// One table's contract.

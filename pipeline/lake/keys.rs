@@ -1,7 +1,11 @@
 //! The lake's key layout, formatted and parsed back. Every key pokelake writes is built here.
 //!
-//! Partition folders are Hive-style (`year=2026/month=11/day=29`), zero-padded, and never hold
-//! free text, so no reader has to unescape a path.
+//! Partition folders are Hive-style and never hold free text, so no reader has to unescape a
+//! path. Raw bronze pages keep the zero-padded `year=YYYY/month=MM/day=DD` of the ingestion
+//! contract (nobody reads JSON pages with Hive typing); Parquet tables use unpadded values
+//! (`year=2026/month=1/day=9`) because readers type a partition by its values and DuckDB types
+//! `month=01` as text (a zero-padded value does not survive an integer round trip), so every
+//! reader gets integers. Date partitions are `<column>=YYYY-MM-DD`, typed DATE everywhere.
 use chrono::{Datelike, NaiveDate};
 
 /// Folder of run manifests.
@@ -31,9 +35,22 @@ pub fn bronze_object(table: &str, date: NaiveDate, run_id: &str, query: u32, pag
     )
 }
 
-/// `bronze/_calls/year=YYYY/month=MM/day=DD/<run_id>.parquet`: the run's call log.
+/// `<folder>year=Y/month=M/day=D/`: a Parquet table's day partition, values unpadded.
+pub fn day_partition(folder: &str, date: NaiveDate) -> String {
+    format!(
+        "{folder}year={}/month={}/day={}/",
+        date.year(),
+        date.month(),
+        date.day()
+    )
+}
+
+/// `bronze/_calls/`: the call log table's folder.
+pub const CALLS_FOLDER: &str = "bronze/_calls/";
+
+/// `bronze/_calls/year=Y/month=M/day=D/<run_id>.parquet`: the run's call log.
 pub fn call_log(date: NaiveDate, run_id: &str) -> String {
-    format!("{}{run_id}.parquet", bronze_partition(CALLS_TABLE, date))
+    format!("{}{run_id}.parquet", day_partition(CALLS_FOLDER, date))
 }
 
 /// `_runs/<run_id>.json`: the run manifest.
@@ -41,15 +58,10 @@ pub fn run_manifest(run_id: &str) -> String {
     format!("{RUNS}{run_id}.json")
 }
 
-/// `<folder>year=YYYY/month=MM/day=DD/<run_id>.parquet`: the records of one bronze run as a
-/// table file (`staging/bronze_tcg_cards/...`), in the same date partition as the run's pages.
+/// `<folder>year=Y/month=M/day=D/<run_id>.parquet`: the records of one bronze run as a table
+/// file (`staging/bronze_tcg_cards/...`), in the day partition of the run's pages.
 pub fn bronze_records(folder: &str, date: NaiveDate, run_id: &str) -> String {
-    format!(
-        "{folder}year={:04}/month={:02}/day={:02}/{run_id}.parquet",
-        date.year(),
-        date.month(),
-        date.day()
-    )
+    format!("{}{run_id}.parquet", day_partition(folder, date))
 }
 
 /// `<folder><column>=YYYY-MM-DD/part-0.parquet`: one day of a table partitioned by a date.
@@ -125,7 +137,11 @@ mod tests {
             ("tcg_cards", d, 3, 2)
         );
         assert_eq!(p.run_id, "20260307T101500Z-ab12");
-        assert!(BronzeKey::parse("bronze/_calls/year=2026/month=03/day=07/x.parquet").is_none());
+        assert!(BronzeKey::parse("bronze/_calls/year=2026/month=3/day=7/x.parquet").is_none());
+        assert_eq!(
+            call_log(d, "r"),
+            "bronze/_calls/year=2026/month=3/day=7/r.parquet"
+        );
     }
 
     #[test]
@@ -148,7 +164,7 @@ mod tests {
         );
         assert_eq!(
             bronze_records("staging/bronze_tcg_cards/", d, "r1"),
-            "staging/bronze_tcg_cards/year=2025/month=01/day=06/r1.parquet"
+            "staging/bronze_tcg_cards/year=2025/month=1/day=6/r1.parquet"
         );
     }
 }

@@ -40,6 +40,22 @@ pub const NAMED: &[(&str, &str)] = &[
         include_str!("../../queries/most_valuable_cards.sql"),
     ),
     ("set_cards", include_str!("../../queries/set_cards.sql")),
+    (
+        "user_collection",
+        include_str!("../../queries/user_collection.sql"),
+    ),
+    (
+        "set_completion",
+        include_str!("../../queries/set_completion.sql"),
+    ),
+    (
+        "collection_value_history",
+        include_str!("../../queries/collection_value_history.sql"),
+    ),
+    (
+        "price_movers",
+        include_str!("../../queries/price_movers.sql"),
+    ),
 ];
 
 /// How results are printed.

@@ -1,7 +1,7 @@
 //! `bronze_tcg_cards` and `bronze_tcg_sets`: bronze's records as Parquet tables.
 //!
 //! - Reads: the rows [`super::records::explode`] built for the pages a silver run consumes.
-//! - Writes: `staging/bronze_tcg_<table>/year=YYYY/month=MM/day=DD/<bronze run_id>.parquet`, one
+//! - Writes: `staging/bronze_tcg_<table>/year=Y/month=M/day=D/<bronze run_id>.parquet` (unpadded), one
 //!   file per bronze run, in its pages' date partition (bronze itself is never rewritten).
 //! - Guarantees: each consumed page's records are in exactly one file, once: a file is created
 //!   with a create-only put; when it exists already (a re-run after a crash, a full refresh, a page

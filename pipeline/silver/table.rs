@@ -32,7 +32,7 @@ pub const BRONZE_API_CALLS: Table = Table {
     folder: "bronze/_calls/",
 };
 // [incremental silver] bronze records as tables, written by the silver job as it consumes pages
-// (`<folder>year=YYYY/month=MM/day=DD/<bronze run_id>.parquet`), and the silver watermark.
+// (`<folder>year=Y/month=M/day=D/<bronze run_id>.parquet`, unpadded), and the silver watermark.
 pub const BRONZE_TCG_CARDS: Table = Table {
     name: "bronze_tcg_cards",
     folder: "staging/bronze_tcg_cards/",
@@ -74,6 +74,24 @@ pub const GOLD_POKEMON_GENERATIONS: Table = Table {
     name: "gold_pokemon_generations",
     folder: "gold/pokemon_generations/",
 };
+// [collections] gold marts of user collections (bucketed: `<folder>bucket=N/part-0.parquet`,
+// see crate::gold) and the gold build's checks.
+pub const GOLD_USER_COLLECTIONS: Table = Table {
+    name: "gold_user_collections",
+    folder: "gold/user_collections/",
+};
+pub const GOLD_COLLECTION_COMPLETION: Table = Table {
+    name: "gold_collection_completion",
+    folder: "gold/collection_completion/",
+};
+pub const GOLD_COLLECTION_VALUE_HISTORY: Table = Table {
+    name: "gold_collection_value_history",
+    folder: "gold/collection_value_history/",
+};
+pub const GOLD_DATA_QUALITY: Table = Table {
+    name: "gold_data_quality",
+    folder: "gold/data_quality/",
+};
 
 /// Every table `pokelake query` can see, bronze first.
 pub const ALL: &[Table] = &[
@@ -88,6 +106,10 @@ pub const ALL: &[Table] = &[
     SILVER_DATA_QUALITY,
     SILVER_WATERMARK,
     GOLD_POKEMON_GENERATIONS,
+    GOLD_USER_COLLECTIONS,
+    GOLD_COLLECTION_COMPLETION,
+    GOLD_COLLECTION_VALUE_HISTORY,
+    GOLD_DATA_QUALITY,
 ];
 
 /// A DataFusion session for transforms and queries: plain `Utf8` strings (no view types, so

@@ -345,7 +345,7 @@ async fn the_cli_lands_one_set_and_never_shows_the_api_key() {
             .any(|k| k.starts_with("bronze/tcg_sets/year=2026/month=01/day=01/")));
         assert!(keys
             .iter()
-            .any(|k| k.starts_with("bronze/_calls/year=2026/month=01/day=01/")));
+            .any(|k| k.starts_with("bronze/_calls/year=2026/month=1/day=1/")));
         assert!(keys.iter().any(|k| k.starts_with("_runs/")));
         for (k, body) in &all {
             assert!(

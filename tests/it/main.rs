@@ -1,9 +1,11 @@
 //! The one integration-test binary: every lake behaviour runs on a local folder and on S3
 //! (LocalStack, started by `tests/run.sh`), against the project's own sample API server.
+mod collection;
 mod config;
 mod ingest;
 mod lake;
 mod query;
+mod readers;
 mod run;
 mod silver;
 mod species;
