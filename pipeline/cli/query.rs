@@ -27,6 +27,9 @@ pub struct QueryArgs {
     /// List the named queries of queries/ and what each answers.
     #[arg(long, conflicts_with_all = ["file", "params"])]
     pub list: bool,
+    /// Write the result to this file instead of stdout (required for parquet).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -54,6 +57,19 @@ pub async fn run(args: QueryArgs, lake: &str) -> Result<Exit> {
     let lake = open_lake(lake).await?;
     let ctx = query::session(&lake).await?;
     let (schema, batches) = query::run(&ctx, &sql).await?;
+    if let Some(path) = &args.output {
+        let bytes = match args.format {
+            Format::Parquet => query::to_parquet(&schema, &batches)?,
+            f => query::render(&schema, &batches, f)?.into_bytes(),
+        };
+        std::fs::write(path, bytes).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        eprintln!("wrote {rows} rows to {}", path.display());
+        return Ok(Exit::Ok);
+    }
     let out = query::render(&schema, &batches, args.format)?;
     let mut stdout = std::io::stdout().lock();
     let written = stdout.write_all(out.as_bytes()).and_then(|_| {

@@ -56,6 +56,10 @@ pub const NAMED: &[(&str, &str)] = &[
         "price_movers",
         include_str!("../../queries/price_movers.sql"),
     ),
+    (
+        "data_quality",
+        include_str!("../../queries/data_quality.sql"),
+    ),
 ];
 
 /// How results are printed.
@@ -68,6 +72,8 @@ pub enum Format {
     Csv,
     /// One JSON array of objects (NULLs written as null).
     Json,
+    /// A Parquet file (zstd, plain types); needs `--output`.
+    Parquet,
 }
 
 /// A session over every table present in `lake`, using every core (see [`register_tables`]).
@@ -285,6 +291,9 @@ pub fn named(name: &str) -> Option<&'static str> {
 pub fn render(schema: &SchemaRef, batches: &[RecordBatch], format: Format) -> Result<String> {
     let enc = |e: arrow::error::ArrowError| Error::encode("query output", e);
     match format {
+        Format::Parquet => Err(Error::Usage(
+            "--format parquet writes a binary file: give --output FILE".into(),
+        )),
         Format::Table => Ok(arrow::util::pretty::pretty_format_batches_with_schema(
             schema.clone(),
             batches,
@@ -319,6 +328,23 @@ pub fn render(schema: &SchemaRef, batches: &[RecordBatch], format: Format) -> Re
             String::from_utf8(buf).map_err(|e| Error::encode("query output", e))
         }
     }
+}
+
+/// The result as one Parquet file (the lake's writer settings: zstd, page statistics).
+pub fn to_parquet(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>> {
+    let enc = |e: parquet::errors::ParquetError| Error::encode("query output", e);
+    let mut buf = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        &mut buf,
+        schema.clone(),
+        Some(crate::lake::parquet_props()),
+    )
+    .map_err(enc)?;
+    for b in batches {
+        w.write(b).map_err(enc)?;
+    }
+    w.close().map_err(enc)?;
+    Ok(buf)
 }
 
 /// `t` with view types replaced by their plain forms (`Utf8View` → `Utf8`, ...), recursively.
@@ -370,6 +396,23 @@ fn plain_batch(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_sql_file_of_queries_is_a_named_query_with_a_header() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|n| n.strip_suffix(".sql").map(str::to_string))
+            .collect();
+        files.sort();
+        let mut named: Vec<String> = NAMED.iter().map(|(n, _)| n.to_string()).collect();
+        named.sort();
+        assert_eq!(files, named);
+        for (name, sql) in NAMED {
+            assert!(sql.starts_with("-- "), "{name} opens with a `-- <what it answers>` line");
+        }
+    }
 
     fn p(n: &str, v: &str) -> (String, String) {
         (n.to_string(), v.to_string())

@@ -200,11 +200,67 @@ async fn named_queries_run_with_parameters() {
             (Some(0), Some(0))
         );
 
-        for name in ["most_valuable_cards", "generation_summary"] {
-            let o = query(&t, &["--file", name, "--format", "csv"]);
-            assert!(o.status.success(), "{name}: {}", stderr(&o));
-            assert!(stdout(&o).lines().count() > 1, "{name}");
-        }
+        // The dearest card of the catalogue heads most_valuable_cards; 20 rows.
+        let o = query(&t, &["--file", "most_valuable_cards", "--format", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let rows: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+        let dearest = cat
+            .cards
+            .iter()
+            .filter_map(|c| Some((card_price(c)?, c["id"].as_str()?)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap();
+        assert_eq!(rows.len(), 20);
+        assert_eq!(rows[0]["card_id"], dearest.1);
+        assert_eq!(rows[0]["price_usd"].as_f64(), Some(dearest.0));
+
+        let o = query(&t, &["--file", "generation_summary", "--format", "csv"]);
+        assert_eq!(
+            stdout(&o).lines().count(),
+            1 + 9,
+            "a header and nine generations"
+        );
+
+        // The sample plants two wrong Pokédex numbers and one set total that disagrees.
+        let o = query(&t, &["--file", "data_quality", "--format", "csv"]);
+        assert_eq!(
+            stdout(&o),
+            "check,table,findings,first_keys\n\
+             card_species_mismatch,silver_tcg_cards,2,\"sv2-27, svp-13\"\n\
+             set_total_mismatch,silver_tcg_sets,1,svp\n"
+        );
+
+        // Parquet output needs a file, and holds what JSON shows.
+        let o = query(
+            &t,
+            &["--file", "most_valuable_cards", "--format", "parquet"],
+        );
+        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(
+            stderr(&o),
+            "error: --format parquet writes a binary file: give --output FILE\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mv.parquet");
+        let o = query(
+            &t,
+            &[
+                "--file",
+                "most_valuable_cards",
+                "--format",
+                "parquet",
+                "--output",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let bytes = bytes::Bytes::from(std::fs::read(&file).unwrap());
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .unwrap()
+            .build()
+            .unwrap();
+        let n: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+        assert_eq!(n, 20);
     }
 }
 
