@@ -410,7 +410,10 @@ mod tests {
         named.sort();
         assert_eq!(files, named);
         for (name, sql) in NAMED {
-            assert!(sql.starts_with("-- "), "{name} opens with a `-- <what it answers>` line");
+            assert!(
+                sql.starts_with("-- "),
+                "{name} opens with a `-- <what it answers>` line"
+            );
         }
     }
 

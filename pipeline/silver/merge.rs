@@ -305,7 +305,8 @@ pub fn register(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<
     Ok(())
 }
 
-fn column(b: &RecordBatch, table: &str, name: &str) -> Result<ArrayRef> {
+/// Column `name` of a batch of `table`. Errors: [`Error::Contract`] when the batch lacks it.
+pub(crate) fn column(b: &RecordBatch, table: &str, name: &str) -> Result<ArrayRef> {
     b.column_by_name(name)
         .cloned()
         .ok_or_else(|| Error::Contract {

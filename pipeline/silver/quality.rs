@@ -23,11 +23,12 @@
 //! A Pokémon card with numbers whose name resolves to nothing is not reported: the numbers stand.
 use std::collections::{BTreeMap, BTreeSet};
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int32Type};
 use serde_json::json;
 
+use super::merge::column;
 use super::species::{self, Master};
 use super::typed;
 use crate::contract::Contract;
@@ -278,16 +279,6 @@ pub fn findings_batch(findings: &[Finding]) -> Result<RecordBatch> {
         .map(|f| json!({"check": f.check, "table": f.table, "key": f.key, "detail": f.detail}))
         .collect();
     typed::to_batch(TABLE, Contract::load(TABLE)?.arrow_schema(), &rows)
-}
-
-fn column(b: &RecordBatch, table: &str, name: &str) -> Result<ArrayRef> {
-    b.column_by_name(name)
-        .cloned()
-        .ok_or_else(|| Error::Contract {
-            table: table.to_string(),
-            column: name.to_string(),
-            detail: "missing from the batch the link checks read".into(),
-        })
 }
 
 fn strings(b: &RecordBatch, table: &str, name: &str) -> Result<Vec<Option<String>>> {
