@@ -72,6 +72,9 @@ pub enum Error {
         since: String,
         expires_in: Duration,
     },
+    /// Ctrl-C or SIGTERM stopped the work; the lock was released, what landed stays.
+    #[error("interrupted by {signal}; the lake's lock is released and the next run resumes")]
+    Interrupted { signal: &'static str },
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),

@@ -6,6 +6,13 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
+    // Like other Unix tools, end quietly when stdout's reader goes away (`pokelake … | head`)
+    // instead of panicking on a broken pipe. Writers print after releasing the lake's lock.
+    #[cfg(unix)]
+    // SAFETY: resetting a signal disposition to its default before any thread writes output.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let terminal = std::io::stderr().is_terminal();
     let default = if terminal { "warn" } else { "info" };

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 
-use super::{open_lake, Exit};
+use super::{locked, open_lake, Exit};
 use crate::collection::export::{self, Format};
 use crate::collection::import;
 use crate::collection::ops::{self, Options, Outcome};
@@ -98,7 +98,9 @@ pub async fn run(args: CollectionArgs, lake: &str) -> Result<Exit> {
                 skip_bad_rows: a.skip_bad_rows,
                 at: Utc::now(),
             };
-            let out = ops::import(&lake, &a.user, &name, &bytes, opts).await?;
+            let owner = format!("collection-{}", crate::bronze::new_run_id());
+            let work = ops::import(&lake, &a.user, &name, &bytes, opts);
+            let out = locked(&lake, &owner, work).await?;
             report(&out, &name);
         }
         CollectionCommand::Remove(a) => {
@@ -119,7 +121,8 @@ pub async fn run(args: CollectionArgs, lake: &str) -> Result<Exit> {
                 skip_bad_rows: a.skip_bad_rows,
                 at: Utc::now(),
             };
-            let out = ops::remove(&lake, &a.user, parsed, opts).await?;
+            let owner = format!("collection-{}", crate::bronze::new_run_id());
+            let out = locked(&lake, &owner, ops::remove(&lake, &a.user, parsed, opts)).await?;
             report(&out, &name);
         }
         CollectionCommand::Export(a) => {

@@ -5,7 +5,7 @@
 //!   pokelake gold --lake s3://bucket/lake --format json
 use clap::Args;
 
-use super::{open_lake, Exit, SummaryFormat};
+use super::{locked, open_lake, Exit, SummaryFormat};
 use crate::gold;
 use crate::Result;
 
@@ -18,7 +18,8 @@ pub struct GoldArgs {
 
 pub async fn run(args: GoldArgs, lake: &str) -> Result<Exit> {
     let lake = open_lake(lake).await?;
-    let s = gold::build(&lake).await?;
+    let owner = format!("gold-{}", crate::bronze::new_run_id());
+    let s = locked(&lake, &owner, gold::build(&lake)).await?;
     if args.format == SummaryFormat::Json {
         println!(
             "{}",

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Utc};
 use clap::Args;
 
 use super::sources::{SelectionArgs, SourceArgs};
-use super::{open_lake, Exit, SummaryFormat};
+use super::{locked, open_lake, Exit, SummaryFormat};
 use crate::bronze::{self, IngestOptions, Manifest, Outcome};
 use crate::progress::ProgressMode;
 use crate::Result;
@@ -29,16 +29,21 @@ pub struct IngestArgs {
 
 pub async fn run(args: IngestArgs, lake: &str, progress: ProgressMode) -> Result<Exit> {
     let lake = open_lake(lake).await?;
-    let sources = args.sources.build().await?;
-    let opts = IngestOptions {
-        run_id: bronze::new_run_id(),
-        date: args.date.unwrap_or_else(|| Utc::now().date_naive()),
-        progress,
-    };
-    let result = bronze::ingest(&lake, &sources.sources, &args.selection.selection(), &opts).await;
-    sources.close().await;
-    let manifest = result?;
-    print_summary(&manifest, lake.uri(), args.format);
+    let run_id = bronze::new_run_id();
+    let manifest = locked(&lake, &run_id, async {
+        let sources = args.sources.build().await?;
+        let opts = IngestOptions {
+            run_id: run_id.clone(),
+            date: args.date.unwrap_or_else(|| Utc::now().date_naive()),
+            progress,
+        };
+        let result =
+            bronze::ingest(&lake, &sources.sources, &args.selection.selection(), &opts).await;
+        sources.close().await;
+        result
+    })
+    .await?;
+    print!("{}", summary(&manifest, lake.uri(), args.format));
     Ok(exit_for(manifest.outcome))
 }
 
@@ -52,40 +57,51 @@ pub fn exit_for(outcome: Outcome) -> Exit {
 }
 
 /// One screen: what landed, what was resumed, what failed and why.
-pub fn print_summary(m: &Manifest, lake: &str, format: SummaryFormat) {
+pub fn summary(m: &Manifest, lake: &str, format: SummaryFormat) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     if format == SummaryFormat::Json {
-        println!(
+        let _ = writeln!(
+            out,
             "{}",
             serde_json::to_string_pretty(m).expect("manifest serializes")
         );
-        return;
+        return out;
     }
     let c = &m.counts;
-    println!(
+    let _ = writeln!(
+        out,
         "ingest {}  {}  ({}, partition {})",
         m.run_id, m.outcome, m.selection, m.date
     );
-    println!(
+    let _ = writeln!(
+        out,
         "  pages    {} landed, {} already landed today, {} failed",
         c.pages_landed, c.pages_resumed, c.pages_failed
     );
-    println!("  calls    {} ({} retries)", c.calls, c.retries);
-    println!("  bytes    {:.1} MB landed", c.bytes_landed as f64 / 1e6);
-    if c.pages_landed + c.pages_failed > 0 || !m.errors.is_empty() {
-        println!("  lake     {lake}  (manifest _runs/{}.json)", m.run_id);
+    let _ = writeln!(out, "  calls    {} ({} retries)", c.calls, c.retries);
+    let _ = writeln!(
+        out,
+        "  bytes    {:.1} MB landed",
+        c.bytes_landed as f64 / 1e6
+    );
+    if c.pages_landed > 0 {
+        let _ = writeln!(out, "  lake     {lake}  (manifest _runs/{}.json)", m.run_id);
     } else {
-        println!("  lake     {lake}  (nothing written)");
+        let _ = writeln!(out, "  lake     {lake}  (nothing written)");
     }
     if !m.failed_sources.is_empty() {
-        println!("  down     {}", m.failed_sources.join(", "));
+        let _ = writeln!(out, "  down     {}", m.failed_sources.join(", "));
     }
     for e in m.errors.iter().take(10) {
-        println!("  error    {e}");
+        let _ = writeln!(out, "  error    {e}");
     }
     if m.errors.len() > 10 {
-        println!(
+        let _ = writeln!(
+            out,
             "  error    … and {} more (see the manifest)",
             m.errors.len() - 10
         );
     }
+    out
 }

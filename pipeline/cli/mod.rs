@@ -9,8 +9,11 @@ mod run;
 mod silver;
 mod sources;
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand};
 
+use crate::lake::lock::Lock;
 use crate::lake::Lake;
 use crate::progress::ProgressMode;
 use crate::{Error, Result};
@@ -64,6 +67,8 @@ pub enum Exit {
     Failed = 1,
     Usage = 2,
     Partial = 3,
+    /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT's number, as shells report it).
+    Interrupted = 130,
 }
 
 /// Runs the parsed command; errors are printed by the caller.
@@ -83,6 +88,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
 pub fn exit_of(e: &Error) -> Exit {
     match e {
         Error::Usage(_) | Error::LakeUri { .. } => Exit::Usage,
+        Error::Interrupted { .. } => Exit::Interrupted,
         _ => Exit::Failed,
     }
 }
@@ -92,6 +98,86 @@ pub(crate) async fn open_lake(uri: &str) -> Result<Lake> {
     let lake = Lake::open(uri)?;
     lake.check().await?;
     Ok(lake)
+}
+
+/// Seconds a writer's lock lasts without renewal; renewed every third of it while the writer
+/// lives, so a killed writer blocks the lake for at most this long.
+pub(crate) fn lock_ttl() -> Duration {
+    let secs = std::env::var("POKELAKE_LOCK_TTL")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(120);
+    Duration::from_secs(secs.max(3))
+}
+
+/// Runs `work` holding the lake's writer lock (`_lock/run/`): every command that writes
+/// (`run`, `ingest`, `silver`, `gold`, `collection import|remove`) takes it, so two writers never
+/// overlap. Ctrl-C or SIGTERM stops the work, releases the lock and ends with exit code 130.
+///
+/// Errors: [`Error::Locked`] naming the holder, [`Error::Interrupted`], or `work`'s error.
+pub(crate) async fn locked<T>(
+    lake: &Lake,
+    owner: &str,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    // Handlers are installed before the lock exists, so no signal can kill a holder unseen.
+    let mut signals = Signals::install();
+    let lock = Lock::acquire(lake, "run", owner, lock_ttl()).await?;
+    let result = tokio::select! {
+        r = work => r,
+        signal = signals.next() => Err(Error::Interrupted { signal }),
+    };
+    let released = lock.release().await;
+    let value = result?;
+    released?;
+    Ok(value)
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM (what Kubernetes and systemd send), listened to from creation.
+struct Signals {
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// The next signal's name.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                _ = recv(&mut self.int) => "SIGINT",
+                _ = recv(&mut self.term) => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
 }
 
 /// How a command prints its result for people or scripts.

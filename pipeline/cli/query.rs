@@ -9,7 +9,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::{open_lake, Exit};
+use super::Exit;
 use crate::query::{self, Format};
 use crate::{Error, Result};
 
@@ -54,7 +54,8 @@ pub async fn run(args: QueryArgs, lake: &str) -> Result<Exit> {
         .map(|p| query::parse_param(p))
         .collect::<Result<Vec<_>>>()?;
     let sql = query::substitute(&sql, &params)?;
-    let lake = open_lake(lake).await?;
+    let lake = crate::lake::Lake::open_existing(lake)?;
+    lake.check().await?;
     let ctx = query::session(&lake).await?;
     let (schema, batches) = query::run(&ctx, &sql).await?;
     if let Some(path) = &args.output {

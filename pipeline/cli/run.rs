@@ -8,17 +8,14 @@
 //! rewrites silver and gold byte-identically. Two runs at once: the second exits 1 with
 //! "locked by run X since T"; a holder that died stops renewing and its lock expires after
 //! `--lock-ttl`.
-use std::time::Duration;
-
 use arrow::array::AsArray;
 use chrono::Utc;
 use clap::Args;
 
-use super::ingest::{exit_for, print_summary};
+use super::ingest::{exit_for, summary};
 use super::sources::{SelectionArgs, SourceArgs, SourceName};
-use super::{open_lake, Exit, SummaryFormat};
+use super::{locked, open_lake, Exit, SummaryFormat};
 use crate::bronze::{self, IngestOptions};
-use crate::lake::lock::Lock;
 use crate::lake::Lake;
 use crate::progress::ProgressMode;
 use crate::query::{self, Format};
@@ -34,9 +31,6 @@ pub struct RunArgs {
     /// Bronze partition date (UTC) to land into; default today.
     #[arg(long, value_name = "YYYY-MM-DD", env = "POKELAKE_DATE")]
     pub date: Option<chrono::NaiveDate>,
-    /// Seconds a run's lock lasts without renewal (a crashed holder's lock expires after it).
-    #[arg(long, env = "POKELAKE_LOCK_TTL", default_value_t = 600)]
-    pub lock_ttl: u64,
     /// Named query printed at the end (see `pokelake query --list`); "none" prints none.
     #[arg(long, default_value = "generation_summary")]
     pub show: String,
@@ -50,23 +44,31 @@ pub struct RunArgs {
 }
 
 pub async fn run(args: RunArgs, lake: &str, progress: ProgressMode) -> Result<Exit> {
+    if args.show != "none" && query::named(&args.show).is_none() {
+        return Err(Error::Usage(format!(
+            "no named query {:?} (see `pokelake query --list`)",
+            args.show
+        )));
+    }
+    if let Some(user) = &args.user {
+        collection::check_user(user)?;
+    }
     let lake = open_lake(lake).await?;
     let run_id = bronze::new_run_id();
-    let lock = Lock::acquire(
-        &lake,
-        "run",
-        &run_id,
-        Duration::from_secs(args.lock_ttl.max(3)),
-    )
-    .await?;
-    let result = steps(&args, &lake, &run_id, progress).await;
-    let released = lock.release().await;
-    let exit = result?;
-    released?;
+    // The report is printed after the lock is released, so a closed stdout cannot hold it.
+    let (exit, report) = locked(&lake, &run_id, steps(&args, &lake, &run_id, progress)).await?;
+    print!("{report}");
     Ok(exit)
 }
 
-async fn steps(args: &RunArgs, lake: &Lake, run_id: &str, progress: ProgressMode) -> Result<Exit> {
+async fn steps(
+    args: &RunArgs,
+    lake: &Lake,
+    run_id: &str,
+    progress: ProgressMode,
+) -> Result<(Exit, String)> {
+    use std::fmt::Write;
+    let mut out = String::new();
     let sources = args.sources.build().await?;
     let opts = IngestOptions {
         run_id: run_id.to_string(),
@@ -83,15 +85,12 @@ async fn steps(args: &RunArgs, lake: &Lake, run_id: &str, progress: ProgressMode
     let gold = gold::build(lake).await?;
     if args.format == SummaryFormat::Json {
         let all = serde_json::json!({ "ingest": manifest, "silver": silver, "gold": gold });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&all).expect("summary serializes")
-        );
-        return Ok(exit_for(manifest.outcome));
+        let text = serde_json::to_string_pretty(&all).expect("summary serializes");
+        return Ok((exit_for(manifest.outcome), text + "\n"));
     }
-    print_summary(&manifest, lake.uri(), SummaryFormat::Text);
+    out.push_str(&summary(&manifest, lake.uri(), SummaryFormat::Text));
     for (table, rows) in silver.tables.iter().chain(&gold.tables) {
-        println!("  wrote    {table:<30} {rows} rows");
+        let _ = writeln!(out, "  wrote    {table:<30} {rows} rows");
     }
     if args.show != "none" {
         let sql = query::named(&args.show).ok_or_else(|| {
@@ -101,7 +100,7 @@ async fn steps(args: &RunArgs, lake: &Lake, run_id: &str, progress: ProgressMode
             ))
         })?;
         let ctx = query::session(lake).await?;
-        show(&ctx, &args.show, sql, "").await?;
+        out.push_str(&show(&ctx, &args.show, sql, "").await?);
         let user = match &args.user {
             Some(u) => Some(u.clone()),
             None => collection::users(lake).await?.into_iter().next(),
@@ -110,10 +109,10 @@ async fn steps(args: &RunArgs, lake: &Lake, run_id: &str, progress: ProgressMode
             let sql = query::named("user_collection").expect("a named query");
             let params = [("user".to_string(), user.clone())];
             let sql = query::substitute(sql, &params)?;
-            show(&ctx, "user_collection", &sql, &format!(" of {user}")).await?;
+            out.push_str(&show(&ctx, "user_collection", &sql, &format!(" of {user}")).await?);
         }
     }
-    Ok(exit_for(manifest.outcome))
+    Ok((exit_for(manifest.outcome), out))
 }
 
 /// The sample's demo user, whose collection the first `run --source sample` imports.
@@ -162,13 +161,13 @@ async fn seed_sample_collection(lake: &Lake) -> Result<()> {
     Ok(())
 }
 
-/// Prints a named query's result as a table under its name and description.
-async fn show(ctx: &SessionContext, name: &str, sql: &str, of: &str) -> Result<()> {
+/// A named query's result as a table under its name and description.
+async fn show(ctx: &SessionContext, name: &str, sql: &str, of: &str) -> Result<String> {
     let (schema, batches) = query::run(ctx, sql).await?;
-    println!("\n{name}{of}  ({})", query::describe(sql));
-    println!(
-        "{}",
-        query::render(&schema, &batches, Format::Table)?.trim_end()
-    );
-    Ok(())
+    let table = query::render(&schema, &batches, Format::Table)?;
+    Ok(format!(
+        "\n{name}{of}  ({})\n{}\n",
+        query::describe(sql),
+        table.trim_end()
+    ))
 }

@@ -9,7 +9,7 @@
 //! crash there would (for crash tests); the next run completes the work.
 use clap::Args;
 
-use super::{open_lake, Exit, SummaryFormat};
+use super::{locked, open_lake, Exit, SummaryFormat};
 use crate::silver::{self, BuildOptions};
 use crate::{Error, Result};
 
@@ -47,7 +47,8 @@ pub fn options(args: &SilverArgs) -> Result<BuildOptions> {
 pub async fn run(args: SilverArgs, lake: &str) -> Result<Exit> {
     let opts = options(&args)?;
     let lake = open_lake(lake).await?;
-    let s = silver::build_with(&lake, &opts).await?;
+    let owner = format!("silver-{}", crate::bronze::new_run_id());
+    let s = locked(&lake, &owner, silver::build_with(&lake, &opts)).await?;
     if args.format == SummaryFormat::Json {
         println!(
             "{}",

@@ -48,6 +48,16 @@ impl Lake {
     /// Errors: [`Error::LakeUri`] for an unknown scheme or a bad path; [`Error::LakeConfig`] for an
     /// S3 lake whose environment cannot work (plain HTTP not allowed, no credentials).
     pub fn open(uri: &str) -> Result<Lake> {
+        Lake::open_with(uri, true)
+    }
+
+    /// Opens an existing lake for reading: a local folder that does not exist is an error
+    /// ([`Error::LakeUri`]) instead of being created.
+    pub fn open_existing(uri: &str) -> Result<Lake> {
+        Lake::open_with(uri, false)
+    }
+
+    fn open_with(uri: &str, create: bool) -> Result<Lake> {
         let bad = |reason: &str| Error::LakeUri {
             uri: uri.to_string(),
             reason: reason.to_string(),
@@ -77,6 +87,11 @@ impl Lake {
         };
         if dir.as_os_str().is_empty() {
             return Err(bad("empty path"));
+        }
+        if !create && !dir.is_dir() {
+            return Err(bad(
+                "no lake here (no such folder); `pokelake run` or `ingest` makes one",
+            ));
         }
         std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
             path: dir.display().to_string(),

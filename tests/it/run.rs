@@ -102,3 +102,96 @@ async fn a_second_run_while_one_holds_the_lock_exits_with_who_holds_it() {
         assert!(run(&t.uri, &[]).status.success());
     }
 }
+
+/// Starts `pokelake run` against a sample API whose every answer takes 3 s, so the run is busy.
+async fn slow_run(lake: &str, ttl: &str) -> (pokelake::devapi::DevApi, tokio::process::Child) {
+    use pokelake::devapi::{DevApi, DevApiConfig, FaultConfig, FaultKind};
+    let faults = FaultConfig {
+        rate: 1.0,
+        kinds: vec![FaultKind::Slow],
+        times: 1000,
+        ..FaultConfig::default()
+    };
+    let api = DevApi::start(DevApiConfig {
+        faults,
+        ..DevApiConfig::default()
+    })
+    .await
+    .unwrap();
+    let child = tokio::process::Command::new(bin())
+        .args([
+            "run",
+            "--all",
+            "--lake",
+            lake,
+            "--api-url",
+            &api.base_url(),
+            "--rate-per-minute",
+            "0",
+        ])
+        .args(["--timeout", "10", "--show", "none"])
+        .env("POKELAKE_LOCK_TTL", ttl)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    (api, child)
+}
+
+async fn wait_for_lock(lake: &pokelake::lake::Lake) {
+    for _ in 0..100 {
+        if !lake.list("_lock/").await.unwrap().is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the run never took the lock");
+}
+
+#[tokio::test]
+async fn ctrl_c_and_sigterm_release_the_lock_and_exit_130() {
+    for t in lakes("run_signals") {
+        for signal in [libc::SIGINT, libc::SIGTERM] {
+            let (api, child) = slow_run(&t.uri, "120").await;
+            wait_for_lock(&t.lake).await;
+            // SAFETY: signalling our own child process by pid.
+            unsafe { libc::kill(child.id().unwrap() as i32, signal) };
+            let out = child.wait_with_output().await.unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(130), "{}: {stderr}", t.kind);
+            assert!(stderr.contains("error: interrupted by SIG"), "{stderr}");
+            let lock = Lock::acquire(&t.lake, "run", "next", Duration::from_secs(5)).await;
+            lock.expect("the lock was released")
+                .release()
+                .await
+                .unwrap();
+            api.shutdown().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_killed_runs_lock_expires_after_its_ttl_and_writers_share_the_lock() {
+    let t = crate::support::folder_lake();
+    let (api, mut child) = slow_run(&t.uri, "3").await;
+    wait_for_lock(&t.lake).await;
+    child.kill().await.unwrap(); // SIGKILL: no chance to release
+                                 // Every writer takes the same lock: silver is refused while the dead run's lease lasts.
+    let out = std::process::Command::new(bin())
+        .args(["silver", "--lake", &t.uri])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: locked by run "));
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let out = std::process::Command::new(bin())
+        .args(["silver", "--lake", &t.uri])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    api.shutdown().await;
+}
