@@ -28,8 +28,10 @@ async fn built(test: &str) -> Vec<(TestLake, std::sync::Arc<Catalog>)> {
     out
 }
 
+/// `pokelake query` on `t` with warnings-only logs, so stderr holds errors alone.
 fn query(t: &TestLake, args: &[&str]) -> Output {
     std::process::Command::new(bin())
+        .env("POKELAKE_LOG", "warn")
         .arg("--lake")
         .arg(&t.uri)
         .arg("query")
