@@ -70,6 +70,11 @@ pub struct Lander {
 }
 
 impl Lander {
+    /// The lake this run lands in (for a source's cache policy, see [`runs`]).
+    pub fn lake(&self) -> &Lake {
+        &self.lake
+    }
+
     /// Registers `source`'s base URL and HTTP behaviour for this run.
     pub async fn connect(&self, source: &str, base_url: &str, http: HttpConfig) -> Result<()> {
         let progress = self.progress.clone();
@@ -245,6 +250,24 @@ pub fn new_run_id() -> String {
     format!("{}-{r:04x}", Utc::now().format("%Y%m%dT%H%M%SZ"))
 }
 
+/// Every run manifest under `_runs/`, newest first (run ids sort by start time).
+pub async fn runs(lake: &Lake) -> Result<Vec<Manifest>> {
+    let mut out = Vec::new();
+    for (key, _) in lake.list(keys::RUNS).await? {
+        if !key.ends_with(".json") {
+            continue;
+        }
+        let bytes = lake.get(&key).await?;
+        let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| Error::Json {
+            location: key.clone(),
+            detail: e.to_string(),
+        })?;
+        out.push(m);
+    }
+    out.sort_by(|a, b| b.run_id.cmp(&a.run_id));
+    Ok(out)
+}
+
 /// Runs `sources` for `selection` into the lake's bronze layer and returns the run's manifest.
 ///
 /// Errors only for the lake (storage) itself; source failures end up in the manifest's
@@ -256,7 +279,8 @@ pub async fn ingest(
     opts: &IngestOptions,
 ) -> Result<Manifest> {
     let run_id = opts.run_id.clone();
-    let resumable = landed_today(lake, opts.date).await?;
+    let mut resumable = landed_today(lake, opts.date).await?;
+    resumable.retain(|id, _| sources.iter().all(|s| s.resume() || s.name() != id.source));
     let manifest = Manifest {
         run_id: run_id.clone(),
         command: "ingest".into(),
@@ -284,6 +308,19 @@ pub async fn ingest(
     };
     tracing::info!(%run_id, %selection, date = %opts.date, "ingest started");
     for source in sources {
+        let down = !lander
+            .manifest
+            .lock()
+            .expect("manifest lock")
+            .failed_sources
+            .is_empty();
+        if down && source.supplementary() {
+            tracing::warn!(
+                source = source.name(),
+                "skipped: an earlier source is unreachable"
+            );
+            continue;
+        }
         if let Err(e) = source.ingest(selection, &lander).await {
             let e = lander.down_or(e);
             tracing::error!("{e}");

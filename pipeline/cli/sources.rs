@@ -5,6 +5,7 @@ use clap::Args;
 
 use crate::devapi::{DevApi, DevApiConfig};
 use crate::source::http::{secret_header, HttpConfig};
+use crate::source::pokeapi::{self, CachePolicy, PokeApi};
 use crate::source::pokemontcg::{PokemonTcg, DEFAULT_URL};
 use crate::source::{Selection, Source};
 use crate::{Error, Result};
@@ -112,6 +113,25 @@ pub struct SourceArgs {
     /// Sample source: day of the price drift (0 = first day).
     #[arg(long, default_value_t = 0)]
     pub sample_day: u32,
+    /// Base URL of PokeAPI v2 (species master). With `--source sample` the sample API plays it.
+    #[arg(long, env = "POKELAKE_POKEAPI_URL", default_value = pokeapi::DEFAULT_URL)]
+    pub pokeapi_url: String,
+    /// PokeAPI calls a minute (0 = no limit); none for the sample, which plays it locally.
+    #[arg(
+        long,
+        env = "POKELAKE_POKEAPI_RATE_PER_MINUTE",
+        default_value_t = 100.0
+    )]
+    pub pokeapi_rate_per_minute: f64,
+    /// Call PokeAPI only when bronze's newest complete species snapshot is older than this.
+    #[arg(long, env = "POKELAKE_SPECIES_MAX_AGE_DAYS", default_value_t = 30)]
+    pub species_max_age_days: u32,
+    /// Fetch PokeAPI's species now, whatever the age of the snapshot in bronze.
+    #[arg(long, conflicts_with = "no_species")]
+    pub refresh_species: bool,
+    /// Do not call PokeAPI at all (silver keeps the last snapshot, or the embedded reference).
+    #[arg(long)]
+    pub no_species: bool,
 }
 
 /// Sources built from the flags; holds the in-process sample API while they run.
@@ -158,17 +178,44 @@ impl SourceArgs {
         Ok(http)
     }
 
-    /// Builds the chosen source; the sample source starts its API here.
+    /// The PokeAPI source (after the card source, so a PokeAPI failure only makes the run
+    /// partial), or none with `--no-species`. No API key is sent to PokeAPI; its own polite
+    /// throttle (`--pokeapi-rate-per-minute`, 4 in flight) applies unless `unthrottled` (the
+    /// sample).
+    fn species_source(&self, base_url: &str, unthrottled: bool) -> Option<Box<dyn Source>> {
+        if self.no_species {
+            return None;
+        }
+        let http = HttpConfig {
+            timeout: Duration::from_secs_f64(self.timeout.max(0.1)),
+            max_attempts: self.max_attempts.max(1),
+            backoff_base: Duration::from_secs_f64(self.backoff.max(0.0)),
+            per_minute: (!unthrottled && self.pokeapi_rate_per_minute > 0.0)
+                .then_some(self.pokeapi_rate_per_minute),
+            ..pokeapi::default_http()
+        };
+        let policy = CachePolicy {
+            max_age: chrono::Duration::days(i64::from(self.species_max_age_days)),
+            refresh: self.refresh_species,
+        };
+        Some(Box::new(PokeApi::new(base_url, http, policy)))
+    }
+
+    /// Builds the chosen source (and the PokeAPI source); the sample source starts its API here.
     pub async fn build(&self) -> Result<Sources> {
         match self.source {
-            SourceName::Pokemontcg => Ok(Sources {
-                sources: vec![Box::new(PokemonTcg::new(
+            SourceName::Pokemontcg => {
+                let cards: Box<dyn Source> = Box::new(PokemonTcg::new(
                     "pokemontcg",
                     &self.api_url,
                     self.http(false)?,
-                ))],
-                sample: None,
-            }),
+                ));
+                let species = self.species_source(&self.pokeapi_url, false);
+                Ok(Sources {
+                    sources: std::iter::once(cards).chain(species).collect(),
+                    sample: None,
+                })
+            }
             SourceName::Sample => {
                 let cfg = DevApiConfig {
                     seed: self.sample_seed,
@@ -181,9 +228,12 @@ impl SourceArgs {
                     source: e,
                 })?;
                 let http = self.http(self.rate_per_minute.is_none())?;
-                let src = PokemonTcg::new("sample", &api.base_url(), http);
+                let cards: Box<dyn Source> =
+                    Box::new(PokemonTcg::new("sample", &api.base_url(), http));
+                let unthrottled = self.rate_per_minute.is_none();
+                let species = self.species_source(&api.pokeapi_url(), unthrottled);
                 Ok(Sources {
-                    sources: vec![Box::new(src)],
+                    sources: std::iter::once(cards).chain(species).collect(),
                     sample: Some(api),
                 })
             }

@@ -3,7 +3,10 @@
 //! (`--source sample`) use it.
 //!
 //! - **Reads**: nothing — the catalogue is generated from `(seed, sets, day)`.
-//! - **Serves**: `GET /v2/cards`, `/v2/cards/{id}`, `/v2/sets`, `/v2/sets/{id}` on 127.0.0.1.
+//! - **Serves**: `GET /v2/cards`, `/v2/cards/{id}`, `/v2/sets`, `/v2/sets/{id}` on 127.0.0.1, and
+//!   PokeAPI's `GET /api/v2/generation/{n}`, `/api/v2/pokemon-species/{id}` from the embedded
+//!   species reference ([`DevApi::pokeapi_url`]; shapes in `devapi/pokeapi.rs`). Faults apply to
+//!   every route.
 //! - **Guarantees**: the same request on the same seed and day gets byte-identical bodies; the
 //!   faulted requests are fixed for a fault seed and each succeeds after `times` receipts.
 //!
@@ -64,6 +67,7 @@ mod cards;
 mod catalog;
 mod data;
 mod faults;
+mod pokeapi;
 mod prices;
 mod query;
 mod rng;

@@ -130,8 +130,11 @@ impl Params {
     }
 }
 
-/// Answers `GET path?query` (path as received, e.g. "/v2/cards/base1-4").
+/// Answers `GET path?query` (path as received, e.g. "/v2/cards/base1-4"; `/api/v2/…` is PokeAPI).
 pub(crate) fn route(served: &Served, path: &str, query: &str) -> Reply {
+    if let Some(rest) = path.strip_prefix("/api/v2/") {
+        return super::pokeapi::route(rest);
+    }
     let Some(rest) = path.strip_prefix("/v2/") else {
         return error(404, "Not Found");
     };

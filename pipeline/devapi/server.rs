@@ -104,6 +104,15 @@ impl DevApi {
 
     /// `http://127.0.0.1:PORT/v2` (an unspecified bind address is reported as loopback).
     pub fn base_url(&self) -> String {
+        format!("http://{}/v2", self.host())
+    }
+
+    /// `http://127.0.0.1:PORT/api/v2`: the same server playing PokeAPI.
+    pub fn pokeapi_url(&self) -> String {
+        format!("http://{}/api/v2", self.host())
+    }
+
+    fn host(&self) -> SocketAddr {
         let mut addr = self.addr;
         if addr.ip().is_unspecified() {
             addr.set_ip(match addr.ip() {
@@ -111,7 +120,7 @@ impl DevApi {
                 IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
             });
         }
-        format!("http://{addr}/v2")
+        addr
     }
 
     /// The catalogue currently served (the current day's prices).

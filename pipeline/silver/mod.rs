@@ -2,7 +2,10 @@
 //!
 //! - Reads: the pages of `bronze/tcg_cards/` and `bronze/tcg_sets/` that the watermark
 //!   (`silver/_watermark/`, [`watermark`]) does not name (every page with `--full-refresh`), the
-//!   call logs of their bronze runs, and the silver tables they are merged into ([`merge::State`]).
+//!   call logs of their bronze runs, and the silver tables they are merged into ([`merge::State`]);
+//!   the newest complete PokeAPI snapshot (`bronze/pokeapi_species/`) for the species master
+//!   ([`species::load`]). A run with no new card or set page writes nothing, so a new snapshot
+//!   reaches the master with the next card ingest (or `--full-refresh`).
 //! - Writes, in this order: `staging/bronze_tcg_{cards,sets}/year=/month=/day=/<run>.parquet`
 //!   ([`staging`]), the touched days of `silver/tcg_card_prices/price_date=YYYY-MM-DD/`
 //!   ([`prices`]), then `silver/tcg_card_versions/`, `tcg_sets/`, `tcg_cards/`, `pokemon_master/`,
@@ -263,7 +266,8 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
     failpoint(opts, "silver-after-versions")?;
     // [species + link checks] species filled by name, the master and the findings, from the
     // merged cards and sets.
-    let linked = quality::link(&state.cards, std::slice::from_ref(&state.sets))?;
+    let master = species::load(lake).await?;
+    let linked = quality::link_with(&state.cards, std::slice::from_ref(&state.sets), &master)?;
     let cards = merge::flag_species_from_name(&state.cards, &linked.cards)?;
     let sets = old(SILVER_TCG_SETS);
     publish(lake, SILVER_TCG_SETS, &state.sets, sets, &mut s).await?;

@@ -106,7 +106,11 @@ pub struct Linked {
 
 /// Runs every check over one build's cards and sets, fills species by name and builds the master.
 pub fn link(cards: &RecordBatch, sets: &[RecordBatch]) -> Result<Linked> {
-    let master = Master::reference()?;
+    link_with(cards, sets, Master::reference()?)
+}
+
+/// [`link`] with a given species master (the silver build's, see [`species::load`]).
+pub fn link_with(cards: &RecordBatch, sets: &[RecordBatch], master: &Master) -> Result<Linked> {
     let findings = check(&card_links(cards)?, &set_totals(sets)?, master);
     let filled = species::fill_by_name(cards, master)?;
     let filled_links = card_links(&filled)?;

@@ -1,26 +1,32 @@
 //! The species master: `silver_pokemon_master`, and card → species resolution by name.
 //!
-//! - Reads: nothing from the lake. The species come from `schemas/reference/pokemon_species.csv`,
-//!   compiled in: 1,025 rows (species_id, English name, generation, default form's types) that
+//! - Reads: the newest complete PokeAPI snapshot in bronze (`bronze/pokeapi_species/`, see
+//!   [`crate::source::pokeapi::latest_snapshot`]): id, English display name (`names`, language
+//!   `en`) and generation (`generation.name`, "generation-iv" → 4). Types always come from the
+//!   reference below (`/pokemon/{id}` is not fetched). Without a snapshot (or when it cannot be
+//!   read), the whole master comes from `schemas/reference/pokemon_species.csv`, compiled in:
+//!   1,025 rows (species_id, English name, generation, default form's types) that
 //!   `tests/python/derive_species.py` derived from PokeAPI's CSV data (BSD-3-Clause; see the file's
-//!   header line and `schemas/reference/POKEAPI-LICENSE.md`). PokeAPI is never called at run time.
+//!   header line and `schemas/reference/POKEAPI-LICENSE.md`).
 //! - Writes: the `silver_pokemon_master` batch (written by [`super::build`]): one row per species
 //!   with `name_folded` ([`normalize::name_key`] of the name) and `card_count`, the cards of
 //!   `silver_tcg_cards` whose `species_ids` contain it (after [`fill_by_name`]).
-//! - Guarantees: rows ordered by species_id; the same cards give the same bytes.
-//!
-//! Future work: a live PokeAPI source (`/api/v2/generation/{n}`, `/api/v2/pokemon-species/{id}`)
-//! fetched into bronze under its own prefix, refreshed on request or after an age, replacing the
-//! compiled-in reference file as the master's input.
+//! - Guarantees: rows ordered by species_id; the same cards and snapshot give the same bytes; a
+//!   snapshot of the sample API (which serves the reference) gives the reference's bytes.
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{Array, AsArray, Int32Builder, ListBuilder, RecordBatch};
 use serde_json::json;
 
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde::Deserialize;
+
 use super::normalize::{base_pokemon_name, name_key};
 use super::typed;
 use crate::contract::Contract;
+use crate::lake::Lake;
+use crate::source::pokeapi;
 use crate::{Error, Result};
 
 /// The table this module builds.
@@ -84,6 +90,22 @@ impl Master {
         Ok(Master { species, by_key })
     }
 
+    /// A master of `species` (ids unique); errors when two names fold alike.
+    pub fn from_species(list: Vec<Species>) -> Result<Master> {
+        let mut species = BTreeMap::new();
+        let mut by_key = HashMap::new();
+        for s in list {
+            if by_key.insert(name_key(&s.name), s.id).is_some() {
+                return Err(err(
+                    "name_folded",
+                    format!("{:?} folds like another name", s.name),
+                ));
+            }
+            species.insert(s.id, s);
+        }
+        Ok(Master { species, by_key })
+    }
+
     /// The species with national Pokédex number `id`.
     pub fn get(&self, id: i32) -> Option<&Species> {
         self.species.get(&id)
@@ -119,6 +141,108 @@ impl Master {
             |s| format!("{id} {}", s.name),
         )
     }
+}
+
+/// The master silver uses: from the newest complete PokeAPI snapshot in bronze, else (none, or
+/// one that cannot be read: logged) the compiled-in reference.
+pub async fn load(lake: &Lake) -> Result<Master> {
+    let reference = Master::reference()?;
+    let Some(snapshot) = pokeapi::latest_snapshot(lake).await? else {
+        return Ok(reference.clone());
+    };
+    match from_snapshot(lake, &snapshot, reference).await {
+        Ok(m) => {
+            tracing::info!(run_id = %snapshot.run_id, species = m.species.len(),
+                "species master from the PokeAPI snapshot");
+            Ok(m)
+        }
+        Err(e) => {
+            tracing::warn!(run_id = %snapshot.run_id, "PokeAPI snapshot unusable, using the reference: {e}");
+            Ok(reference.clone())
+        }
+    }
+}
+
+async fn from_snapshot(
+    lake: &Lake,
+    snapshot: &pokeapi::Snapshot,
+    reference: &Master,
+) -> Result<Master> {
+    let bodies: Vec<(String, bytes::Bytes)> = stream::iter(snapshot.species.values())
+        .map(|key| async move { Ok::<_, Error>((key.clone(), lake.get(key).await?)) })
+        .buffered(16)
+        .try_collect()
+        .await?;
+    let list = bodies
+        .iter()
+        .map(|(key, body)| {
+            let mut s = species_from_pokeapi(body).map_err(|d| err("*", format!("{key}: {d}")))?;
+            s.types = reference
+                .get(s.id)
+                .map(|r| r.types.clone())
+                .unwrap_or_default();
+            Ok(s)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Master::from_species(list)
+}
+
+/// A species from a PokeAPI `/pokemon-species/{id}` body (types left empty).
+pub fn species_from_pokeapi(body: &[u8]) -> std::result::Result<Species, String> {
+    #[derive(Deserialize)]
+    struct Named {
+        name: String,
+    }
+    #[derive(Deserialize)]
+    struct Name {
+        language: Named,
+        name: String,
+    }
+    #[derive(Deserialize)]
+    struct Body {
+        id: i32,
+        names: Vec<Name>,
+        generation: Named,
+    }
+    let b: Body = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    let name = b
+        .names
+        .into_iter()
+        .find(|n| n.language.name == "en")
+        .ok_or("no English name")?
+        .name;
+    let roman = b
+        .generation
+        .name
+        .strip_prefix("generation-")
+        .ok_or_else(|| format!("generation {:?}", b.generation.name))?;
+    let generation = roman_number(roman).ok_or_else(|| format!("generation {roman:?}"))?;
+    Ok(Species {
+        id: b.id,
+        name,
+        generation,
+        types: Vec::new(),
+    })
+}
+
+/// "iv" → 4 (lower- or upper-case roman numerals up to 39).
+fn roman_number(s: &str) -> Option<i32> {
+    let value = |c: char| match c.to_ascii_lowercase() {
+        'i' => Some(1),
+        'v' => Some(5),
+        'x' => Some(10),
+        _ => None,
+    };
+    let digits: Vec<i32> = s.chars().map(value).collect::<Option<_>>()?;
+    let mut total = 0;
+    for (i, d) in digits.iter().enumerate() {
+        if digits.get(i + 1).is_some_and(|next| next > d) {
+            total -= d;
+        } else {
+            total += d;
+        }
+    }
+    (total > 0).then_some(total)
 }
 
 fn err(column: &str, detail: String) -> Error {
@@ -222,6 +346,21 @@ mod tests {
         assert!(m
             .iter()
             .all(|s| (1..=9).contains(&s.generation) && !s.types.is_empty()));
+    }
+
+    #[test]
+    fn pokeapi_species_bodies_parse_with_roman_generations() {
+        let body = r#"{"id":387,"names":[{"language":{"name":"ja"},"name":"x"},{"language":{"name":"en"},"name":"Turtwig"}],"generation":{"name":"generation-iv"}}"#;
+        let s = species_from_pokeapi(body.as_bytes()).unwrap();
+        assert_eq!((s.id, s.name.as_str(), s.generation), (387, "Turtwig", 4));
+        assert_eq!(
+            ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"].map(roman_number),
+            [1, 2, 3, 4, 5, 6, 7, 8, 9].map(Some)
+        );
+        assert!(species_from_pokeapi(
+            b"{\"id\":1,\"names\":[],\"generation\":{\"name\":\"generation-i\"}}"
+        )
+        .is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //!   its total); throttling, retries and the call log are shared ([`http::Fetcher`]).
 pub mod calls;
 pub mod http;
+pub mod pokeapi;
 pub mod pokemontcg;
 pub mod throttle;
 
@@ -60,8 +61,21 @@ impl std::fmt::Display for Selection {
 /// One API behind the common interface.
 #[async_trait]
 pub trait Source: Send + Sync {
-    /// Name in the call log and run manifest (`pokemontcg`, `sample`).
+    /// Name in the call log and run manifest (`pokemontcg`, `sample`, `pokeapi`).
     fn name(&self) -> &str;
+
+    /// Whether pages this source already landed the same day are read back instead of fetched
+    /// (the resume rule). A source asked to refresh its data says no.
+    fn resume(&self) -> bool {
+        true
+    }
+
+    /// Whether this source only adds to the others (PokeAPI's species): it is skipped when an
+    /// earlier source of the run could not be reached, so an unreachable card API still fails
+    /// the run without writing anything.
+    fn supplementary(&self) -> bool {
+        false
+    }
 
     /// Fetches what `selection` asks for and lands every body through `lander`.
     ///

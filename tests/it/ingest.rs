@@ -307,10 +307,13 @@ async fn the_cli_lands_one_set_and_never_shows_the_api_key() {
                 &t.uri,
                 "--api-url",
                 &api.base_url(),
+                "--pokeapi-url",
+                &api.pokeapi_url(),
             ])
             .args(["--log", "debug", "--date", "2026-01-01"])
             .env("POKEMONTCG_API_KEY", KEY)
             .env("POKELAKE_RATE_PER_MINUTE", "0")
+            .env("POKELAKE_POKEAPI_RATE_PER_MINUTE", "0")
             .output()
             .await
             .unwrap();
@@ -322,11 +325,18 @@ async fn the_cli_lands_one_set_and_never_shows_the_api_key() {
             !stdout.contains(KEY) && !stderr.contains(KEY),
             "the key leaked to the output"
         );
+        let (pokeapi, tcg): (Vec<_>, Vec<_>) = api
+            .requests()
+            .into_iter()
+            .partition(|r| r.path.starts_with("/api/v2/"));
         assert!(
-            api.requests()
-                .iter()
-                .all(|r| r.api_key.as_deref() == Some(KEY)),
+            tcg.iter().all(|r| r.api_key.as_deref() == Some(KEY)),
             "the key is sent"
+        );
+        assert_eq!(pokeapi.len(), 9 + 1025, "PokeAPI beside the cards");
+        assert!(
+            pokeapi.iter().all(|r| r.api_key.is_none()),
+            "the key is never sent to PokeAPI"
         );
         assert!(api.requests().iter().all(|r| r
             .user_agent

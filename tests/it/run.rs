@@ -129,7 +129,7 @@ async fn slow_run(lake: &str, ttl: &str) -> (pokelake::devapi::DevApi, tokio::pr
             "--rate-per-minute",
             "0",
         ])
-        .args(["--timeout", "10", "--show", "none"])
+        .args(["--timeout", "10", "--show", "none", "--no-species"])
         .env("POKELAKE_LOCK_TTL", ttl)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
