@@ -301,15 +301,17 @@ pub fn render(schema: &SchemaRef, batches: &[RecordBatch], format: Format) -> Re
         .map_err(enc)?
         .to_string()),
         Format::Csv => {
+            // CSV has no nested values: lists and structs are written as their text (`[1, 2]`).
+            let flat = csv_schema(schema);
             let mut buf = Vec::new();
             {
                 let mut w = arrow::csv::WriterBuilder::new()
                     .with_header(true)
                     .build(&mut buf);
-                w.write(&RecordBatch::new_empty(schema.clone()))
+                w.write(&RecordBatch::new_empty(flat.clone()))
                     .map_err(enc)?;
                 for b in batches {
-                    w.write(b).map_err(enc)?;
+                    w.write(&csv_batch(b, &flat)?).map_err(enc)?;
                 }
             }
             String::from_utf8(buf).map_err(|e| Error::encode("query output", e))
@@ -328,6 +330,49 @@ pub fn render(schema: &SchemaRef, batches: &[RecordBatch], format: Format) -> Re
             String::from_utf8(buf).map_err(|e| Error::encode("query output", e))
         }
     }
+}
+
+fn is_nested(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::List(_) | DataType::LargeList(_) | DataType::Struct(_) | DataType::Map(_, _)
+    )
+}
+
+/// `schema` with nested columns as strings, for CSV.
+fn csv_schema(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match is_nested(f.data_type()) {
+            true => Field::new(f.name(), DataType::Utf8, f.is_nullable()),
+            false => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// `b` with its nested columns rendered as text (`[Fire, Water]`), NULL kept NULL.
+fn csv_batch(b: &RecordBatch, flat: &SchemaRef) -> Result<RecordBatch> {
+    use arrow::array::{Array, StringArray};
+    use arrow::util::display::{ArrayFormatter, FormatOptions};
+    let enc = |e: arrow::error::ArrowError| Error::encode("query output", e);
+    let columns = b
+        .columns()
+        .iter()
+        .map(|c| {
+            if !is_nested(c.data_type()) {
+                return Ok(c.clone());
+            }
+            let fmt =
+                ArrayFormatter::try_new(c.as_ref(), &FormatOptions::default()).map_err(enc)?;
+            let text: StringArray = (0..c.len())
+                .map(|i| c.is_valid(i).then(|| fmt.value(i).to_string()))
+                .collect();
+            Ok(Arc::new(text) as ArrayRef)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    RecordBatch::try_new(flat.clone(), columns).map_err(enc)
 }
 
 /// The result as one Parquet file (the lake's writer settings: zstd, page statistics).

@@ -104,6 +104,33 @@ async fn query_prints_a_known_card_as_csv_json_and_table() {
             t.kind
         );
 
+        // A list column in CSV is its text; two species, quoted because of the comma.
+        let multi = cat
+            .cards
+            .iter()
+            .find(|c| {
+                c["nationalPokedexNumbers"]
+                    .as_array()
+                    .is_some_and(|n| n.len() == 2)
+            })
+            .expect("the sample has a two-species card");
+        let ns = multi["nationalPokedexNumbers"].as_array().unwrap();
+        let list_sql = format!(
+            "SELECT card_id, species_ids FROM silver_tcg_cards WHERE card_id = '{}'",
+            multi["id"].as_str().unwrap()
+        );
+        let o = query(&t, &[&list_sql, "--format", "csv"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!(
+                "card_id,species_ids\n{},\"[{}, {}]\"\n",
+                multi["id"].as_str().unwrap(),
+                ns[0],
+                ns[1]
+            )
+        );
+
         let o = query(&t, &[&sql, "--format", "json"]);
         assert!(o.status.success(), "{}", stderr(&o));
         let got: Value = serde_json::from_str(&stdout(&o)).unwrap();
