@@ -15,7 +15,6 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use chrono::{NaiveDate, Utc};
-use parquet::arrow::ArrowWriter;
 
 use crate::lake::keys::{self, BronzeKey};
 use crate::lake::{Lake, Put};
@@ -367,12 +366,9 @@ async fn write_call_log(
 ) -> Result<()> {
     let batch = calls::to_batch(calls)?;
     let key = keys::call_log(date, run_id);
-    let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), Some(crate::lake::parquet_props()))
-        .map_err(|e| Error::encode(&key, e))?;
-    w.write(&batch).map_err(|e| Error::encode(&key, e))?;
-    w.close().map_err(|e| Error::encode(&key, e))?;
-    match lake.put_create(&key, Bytes::from(buf)).await? {
+    let props = crate::lake::parquet_props();
+    let bytes = crate::lake::encode_parquet(&key, batch.schema(), &[batch], props)?;
+    match lake.put_create(&key, bytes).await? {
         Put::Created => Ok(()),
         Put::AlreadyExists => Err(Error::AlreadyExists { key }),
     }

@@ -20,7 +20,6 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use parquet::arrow::ArrowWriter;
 use sha2::{Digest, Sha256};
 
 use crate::collection::{self, Holding, Op, LANDING};
@@ -179,12 +178,7 @@ fn encode(name: &str, batch: &RecordBatch) -> Result<Bytes> {
         .into_builder()
         .set_data_page_row_count_limit(1024)
         .build();
-    let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), Some(props))
-        .map_err(|e| Error::encode(name, e))?;
-    w.write(batch).map_err(|e| Error::encode(name, e))?;
-    w.close().map_err(|e| Error::encode(name, e))?;
-    Ok(Bytes::from(buf))
+    crate::lake::encode_parquet(name, batch.schema(), std::slice::from_ref(batch), props)
 }
 
 fn null_count(b: &RecordBatch, col: &str) -> usize {

@@ -285,6 +285,25 @@ pub fn parquet_props() -> parquet::file::properties::WriterProperties {
         .build()
 }
 
+/// Encodes `batches` (each of `schema`) as one Parquet file written with `props`.
+///
+/// Errors: [`Error::Encode`] naming `what` (a table or key).
+pub fn encode_parquet(
+    what: &str,
+    schema: arrow::datatypes::SchemaRef,
+    batches: &[arrow::record_batch::RecordBatch],
+    props: parquet::file::properties::WriterProperties,
+) -> Result<Bytes> {
+    let enc = |e: parquet::errors::ParquetError| Error::encode(what, e);
+    let mut buf = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, schema, Some(props)).map_err(enc)?;
+    for b in batches {
+        w.write(b).map_err(enc)?;
+    }
+    w.close().map_err(enc)?;
+    Ok(Bytes::from(buf))
+}
+
 fn refuse_bronze(key: &str) -> Result<()> {
     if key.trim_start_matches('/').starts_with("bronze/") {
         return Err(Error::ImmutableBronze {

@@ -377,19 +377,9 @@ fn csv_batch(b: &RecordBatch, flat: &SchemaRef) -> Result<RecordBatch> {
 
 /// The result as one Parquet file (the lake's writer settings: zstd, page statistics).
 pub fn to_parquet(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>> {
-    let enc = |e: parquet::errors::ParquetError| Error::encode("query output", e);
-    let mut buf = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        &mut buf,
-        schema.clone(),
-        Some(crate::lake::parquet_props()),
-    )
-    .map_err(enc)?;
-    for b in batches {
-        w.write(b).map_err(enc)?;
-    }
-    w.close().map_err(enc)?;
-    Ok(buf)
+    let props = crate::lake::parquet_props();
+    let bytes = crate::lake::encode_parquet("query output", schema.clone(), batches, props)?;
+    Ok(bytes.to_vec())
 }
 
 /// `t` with view types replaced by their plain forms (`Utf8View` → `Utf8`, ...), recursively.

@@ -6,7 +6,6 @@ use arrow::array::{new_null_array, ArrayRef, RecordBatch};
 use arrow::compute::{cast, concat_batches};
 use bytes::Bytes;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use parquet::arrow::ArrowWriter;
 
 use crate::contract::Contract;
 use crate::lake::Lake;
@@ -196,12 +195,8 @@ pub fn conform(table: &str, batches: &[RecordBatch]) -> Result<RecordBatch> {
 
 /// Encodes `batch` as one Parquet file with [`crate::lake::parquet_props`].
 pub fn encode(table: &str, batch: &RecordBatch) -> Result<Bytes> {
-    let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), Some(crate::lake::parquet_props()))
-        .map_err(|e| Error::encode(table, e))?;
-    w.write(batch).map_err(|e| Error::encode(table, e))?;
-    w.close().map_err(|e| Error::encode(table, e))?;
-    Ok(Bytes::from(buf))
+    let props = crate::lake::parquet_props();
+    crate::lake::encode_parquet(table, batch.schema(), std::slice::from_ref(batch), props)
 }
 
 /// Conforms `batches` to `table`'s contract and publishes them as the table's single file with
