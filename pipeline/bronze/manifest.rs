@@ -55,6 +55,9 @@ pub struct Counts {
     pub pages_failed: u64,
     /// Bytes landed by this run.
     pub bytes_landed: u64,
+    /// Records a source skipped by rule and did not fetch (TCGdex's TCG Pocket cards).
+    #[serde(default)]
+    pub records_skipped: u64,
 }
 
 /// The manifest of one run.

@@ -54,6 +54,20 @@ pub struct IngestOptions {
     pub progress: ProgressMode,
 }
 
+/// Where a page's body comes from.
+enum BodyFrom<'a> {
+    /// Fetched over HTTP with these page parameters; counts once `check` passes.
+    Http {
+        page_params: &'a [(String, String)],
+        check: &'a (dyn Fn(&[u8]) -> CheckResult + Sync),
+    },
+    /// Read by the source from a local file.
+    Read {
+        body: Bytes,
+        started_at: chrono::DateTime<Utc>,
+    },
+}
+
 /// The door sources land through during one run.
 pub struct Lander {
     lake: Lake,
@@ -139,6 +153,24 @@ impl Lander {
         page_params: &[(String, String)],
         check: &(dyn Fn(&[u8]) -> CheckResult + Sync),
     ) -> Result<Bytes> {
+        let from = BodyFrom::Http { page_params, check };
+        self.page_from(query, page, from).await
+    }
+
+    /// Query `query`'s one body read from a local file by its source (the data-repository file
+    /// source): read back when it already landed today, else logged as a read
+    /// ([`Fetcher::log_read`]) and landed create-only exactly like a fetched page (page 1).
+    pub async fn read(
+        &self,
+        query: u32,
+        body: Bytes,
+        started_at: chrono::DateTime<Utc>,
+    ) -> Result<Bytes> {
+        let from = BodyFrom::Read { body, started_at };
+        self.page_from(query, 1, from).await
+    }
+
+    async fn page_from(&self, query: u32, page: u32, from: BodyFrom<'_>) -> Result<Bytes> {
         self.progress.add_pages(1);
         let entry = self.manifest.lock().expect("manifest lock").queries[query as usize].clone();
         let id = PageId {
@@ -157,7 +189,9 @@ impl Lander {
         }
         let (base_url, fetcher) = self.client(&entry.source)?;
         let mut params = entry.params.clone();
-        params.extend_from_slice(page_params);
+        if let BodyFrom::Http { page_params, .. } = &from {
+            params.extend_from_slice(page_params);
+        }
         let req = Request {
             source: &entry.source,
             table: &entry.table,
@@ -166,7 +200,10 @@ impl Lander {
             params: &params,
             page,
         };
-        let fetched = fetcher.fetch(&req, check).await?;
+        let fetched = match from {
+            BodyFrom::Http { check, .. } => fetcher.fetch(&req, check).await?,
+            BodyFrom::Read { body, started_at } => fetcher.log_read(&req, body, started_at),
+        };
         self.ensure_manifest().await?;
         let key = keys::bronze_object(&entry.table, self.date, &self.run_id, query, page);
         if self.lake.put_create(&key, fetched.body.clone()).await? == Put::AlreadyExists {
@@ -181,6 +218,12 @@ impl Lander {
         });
         self.progress.page_done();
         Ok(fetched.body)
+    }
+
+    /// Counts `n` records `source` skipped by its rule (not fetched, not an error).
+    pub fn skipped(&self, source: &str, n: u64, why: &str) {
+        tracing::info!(source, records = n, why, "skipped");
+        self.count(|c| c.records_skipped += n);
     }
 
     /// Records a page (or query) that did not land; the run goes on and ends partial.
@@ -307,16 +350,18 @@ pub async fn ingest(
     };
     tracing::info!(%run_id, %selection, date = %opts.date, "ingest started");
     for source in sources {
-        let down = !lander
-            .manifest
-            .lock()
-            .expect("manifest lock")
-            .failed_sources
-            .is_empty();
+        // A supplementary source (PokeAPI) is skipped once every card source is unreachable,
+        // so that case still writes nothing; one card source down does not stop the others.
+        let down = {
+            let m = lander.manifest.lock().expect("manifest lock");
+            let mut cards = sources.iter().filter(|s| !s.supplementary());
+            !m.failed_sources.is_empty()
+                && cards.all(|s| m.failed_sources.iter().any(|f| f == s.name()))
+        };
         if down && source.supplementary() {
             tracing::warn!(
                 source = source.name(),
-                "skipped: an earlier source is unreachable"
+                "skipped: every card source is unreachable"
             );
             continue;
         }

@@ -24,7 +24,8 @@ pub struct DevApiArgs {
     /// Share of requests answered with a fault on their first receipt (0–1).
     #[arg(long, default_value_t = 0.0)]
     pub fault_rate: f64,
-    /// Fault kinds to draw from: 429, 500, 503, slow, truncated, invalid-json, empty-page.
+    /// Fault kinds to draw from: 429, 500, 503, slow, truncated, invalid-json, empty-page,
+    /// name-fallback, gone.
     #[arg(long, value_delimiter = ',')]
     pub faults: Vec<String>,
 }
@@ -57,10 +58,11 @@ pub async fn run(args: DevApiArgs) -> Result<Exit> {
         })?;
     let cat = api.catalog();
     eprintln!(
-        "sample API at {} ({} sets, {} cards); Ctrl-C stops it",
+        "sample API at {} ({} sets, {} cards), TCGdex at {}; Ctrl-C stops it",
         api.base_url(),
         cat.sets.len(),
-        cat.cards.len()
+        cat.cards.len(),
+        api.tcgdex_url()
     );
     tokio::signal::ctrl_c().await.map_err(|e| Error::Io {
         path: "signal handler".into(),

@@ -79,6 +79,13 @@ pub fn summary(m: &Manifest, lake: &str, format: SummaryFormat) -> String {
         "  pages    {} landed, {} already landed today, {} failed",
         c.pages_landed, c.pages_resumed, c.pages_failed
     );
+    if c.records_skipped > 0 {
+        let _ = writeln!(
+            out,
+            "  skipped  {} records by rule (TCGdex: TCG Pocket cards)",
+            c.records_skipped
+        );
+    }
     let _ = writeln!(out, "  calls    {} ({} retries)", c.calls, c.retries);
     let _ = writeln!(
         out,

@@ -13,7 +13,7 @@ use chrono::Utc;
 use clap::Args;
 
 use super::ingest::{exit_for, summary};
-use super::sources::{SelectionArgs, SourceArgs, SourceName};
+use super::sources::{SelectionArgs, SourceArgs};
 use super::{locked, open_lake, Exit, SummaryFormat};
 use crate::bronze::{self, IngestOptions};
 use crate::lake::Lake;
@@ -79,7 +79,7 @@ async fn steps(
     sources.close().await;
     let manifest = ingested?;
     let silver = silver::build(lake).await?;
-    if args.sources.source == SourceName::Sample {
+    if args.sources.uses_sample() {
         seed_sample_collection(lake).await?;
     }
     let gold = gold::build(lake).await?;

@@ -1,4 +1,5 @@
 //! Source flags shared by `ingest` and `run`, and the sources they build.
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -7,16 +8,47 @@ use crate::devapi::{DevApi, DevApiConfig};
 use crate::source::http::{secret_header, HttpConfig};
 use crate::source::pokeapi::{self, CachePolicy, PokeApi};
 use crate::source::pokemontcg::{PokemonTcg, DEFAULT_URL};
+use crate::source::pokemontcg_data::PokemontcgData;
+use crate::source::tcgdex::{self, TcgDex};
 use crate::source::{Selection, Source};
 use crate::{Error, Result};
 
-/// Which sources to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which sources to read (`--source`, repeatable or a comma list).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceName {
-    /// The Pokémon TCG API v2 (--api-url).
+    /// `pokemontcg`: the Pokémon TCG API v2 (--api-url).
     Pokemontcg,
-    /// The built-in sample API, started in-process on a free local port: offline, generated data.
+    /// `tcgdex`: the TCGdex API v2 (--tcgdex-url, --lang).
+    Tcgdex,
+    /// `all`: both APIs, pokemontcg first.
+    All,
+    /// `sample`: the built-in sample API playing the Pokémon TCG API, started in-process on a
+    /// free local port: offline, generated data.
     Sample,
+    /// `sample-tcgdex`: the same in-process sample API playing TCGdex.
+    SampleTcgdex,
+    /// `pokemontcg-data:<path>`: a local checkout of the frozen pokemon-tcg-data repository.
+    PokemontcgData(PathBuf),
+}
+
+/// Parses one `--source` value.
+fn parse_source(s: &str) -> std::result::Result<SourceName, String> {
+    Ok(match s.trim() {
+        "pokemontcg" => SourceName::Pokemontcg,
+        "tcgdex" => SourceName::Tcgdex,
+        "all" => SourceName::All,
+        "sample" => SourceName::Sample,
+        "sample-tcgdex" => SourceName::SampleTcgdex,
+        other => match other.strip_prefix("pokemontcg-data:") {
+            Some(path) if !path.is_empty() => SourceName::PokemontcgData(path.into()),
+            _ => {
+                return Err(format!(
+                    "unknown source {other:?}: pokemontcg, tcgdex, all, sample, sample-tcgdex \
+                     or pokemontcg-data:<path>"
+                ))
+            }
+        },
+    })
 }
 
 /// What to ingest: exactly one of these.
@@ -66,14 +98,30 @@ impl SelectionArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Sources")]
 pub struct SourceArgs {
-    /// Source to read.
+    /// Sources to read, repeatable or comma-separated: pokemontcg, tcgdex, all (both APIs),
+    /// sample, sample-tcgdex (the in-process sample API playing either), pokemontcg-data:<path>
+    /// (a local checkout of the frozen data repository). One source failing does not stop the
+    /// others; the run then ends partial (exit 3).
     #[arg(
         long,
-        value_enum,
         env = "POKELAKE_SOURCES",
+        value_delimiter = ',',
+        value_parser = parse_source,
         default_value = "pokemontcg"
     )]
-    pub source: SourceName,
+    pub source: Vec<SourceName>,
+    /// Root URL of the TCGdex API (`/v2/<lang>/...` is added).
+    #[arg(long, env = "POKELAKE_TCGDEX_URL", default_value = tcgdex::DEFAULT_URL)]
+    pub tcgdex_url: String,
+    /// TCGdex language (en, fr, de, ja, ...).
+    #[arg(long, env = "POKELAKE_TCGDEX_LANG", default_value = tcgdex::DEFAULT_LANG)]
+    pub lang: String,
+    /// TCGdex calls a minute (0 = no limit). Default 300 (5 a second); none for the sample.
+    #[arg(long, env = "POKELAKE_TCGDEX_RATE_PER_MINUTE")]
+    pub tcgdex_rate_per_minute: Option<f64>,
+    /// TCGdex calls in flight at once.
+    #[arg(long, env = "POKELAKE_TCGDEX_CONCURRENCY", default_value_t = 4)]
+    pub tcgdex_concurrency: usize,
     /// Base URL of the Pokémon TCG API v2.
     #[arg(long, env = "POKELAKE_API_URL", default_value = DEFAULT_URL)]
     pub api_url: String,
@@ -201,42 +249,102 @@ impl SourceArgs {
         Some(Box::new(PokeApi::new(base_url, http, policy)))
     }
 
-    /// Builds the chosen source (and the PokeAPI source); the sample source starts its API here.
+    /// The chosen sources in order, `all` expanded, each once.
+    pub fn names(&self) -> Vec<SourceName> {
+        let mut out: Vec<SourceName> = Vec::new();
+        for n in &self.source {
+            let expanded = match n {
+                SourceName::All => vec![SourceName::Pokemontcg, SourceName::Tcgdex],
+                n => vec![n.clone()],
+            };
+            for n in expanded {
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the in-process sample API plays a source of this run.
+    pub fn uses_sample(&self) -> bool {
+        self.names()
+            .iter()
+            .any(|n| matches!(n, SourceName::Sample | SourceName::SampleTcgdex))
+    }
+
+    /// TCGdex's HTTP behaviour: [`tcgdex::default_http`] with the shared timeout and retry flags,
+    /// `--tcgdex-rate-per-minute` (none for the sample unless given) and `--tcgdex-concurrency`.
+    fn tcgdex_http(&self, sample: bool) -> HttpConfig {
+        let default_rate = tcgdex::default_http().per_minute.unwrap_or(0.0);
+        let rate = match (self.tcgdex_rate_per_minute, sample) {
+            (Some(r), _) => r,
+            (None, true) => 0.0,
+            (None, false) => default_rate,
+        };
+        HttpConfig {
+            timeout: Duration::from_secs_f64(self.timeout.max(0.1)),
+            max_attempts: self.max_attempts.max(1),
+            backoff_base: Duration::from_secs_f64(self.backoff.max(0.0)),
+            per_minute: (rate > 0.0).then_some(rate),
+            concurrency: self.tcgdex_concurrency.max(1),
+            ..tcgdex::default_http()
+        }
+    }
+
+    /// Builds the chosen sources in order, then the PokeAPI source (played by the sample API
+    /// when a sample source is chosen); the sample API is started here, once for all.
     pub async fn build(&self) -> Result<Sources> {
-        match self.source {
-            SourceName::Pokemontcg => {
-                let cards: Box<dyn Source> = Box::new(PokemonTcg::new(
+        let names = self.names();
+        let sample = if self.uses_sample() {
+            let cfg = DevApiConfig {
+                seed: self.sample_seed,
+                sets: self.sample_sets,
+                day: self.sample_day,
+                ..DevApiConfig::default()
+            };
+            Some(DevApi::start(cfg).await.map_err(|e| Error::Io {
+                path: "sample API on 127.0.0.1".into(),
+                source: e,
+            })?)
+        } else {
+            None
+        };
+        let mut sources: Vec<Box<dyn Source>> = Vec::new();
+        for name in names {
+            let api = sample.as_ref();
+            let source: Box<dyn Source> = match (name, api) {
+                (SourceName::Pokemontcg, _) => Box::new(PokemonTcg::new(
                     "pokemontcg",
                     &self.api_url,
                     self.http(false)?,
-                ));
-                let species = self.species_source(&self.pokeapi_url, false);
-                Ok(Sources {
-                    sources: std::iter::once(cards).chain(species).collect(),
-                    sample: None,
-                })
-            }
-            SourceName::Sample => {
-                let cfg = DevApiConfig {
-                    seed: self.sample_seed,
-                    sets: self.sample_sets,
-                    day: self.sample_day,
-                    ..DevApiConfig::default()
-                };
-                let api = DevApi::start(cfg).await.map_err(|e| Error::Io {
-                    path: "sample API on 127.0.0.1".into(),
-                    source: e,
-                })?;
-                let http = self.http(self.rate_per_minute.is_none())?;
-                let cards: Box<dyn Source> =
-                    Box::new(PokemonTcg::new("sample", &api.base_url(), http));
-                let unthrottled = self.rate_per_minute.is_none();
-                let species = self.species_source(&api.pokeapi_url(), unthrottled);
-                Ok(Sources {
-                    sources: std::iter::once(cards).chain(species).collect(),
-                    sample: Some(api),
-                })
-            }
+                )),
+                (SourceName::Tcgdex, _) => Box::new(TcgDex::new(
+                    tcgdex::NAME,
+                    &self.tcgdex_url,
+                    &self.lang,
+                    self.tcgdex_http(false),
+                )),
+                (SourceName::Sample, Some(api)) => {
+                    let http = self.http(self.rate_per_minute.is_none())?;
+                    Box::new(PokemonTcg::new("sample", &api.base_url(), http))
+                }
+                (SourceName::SampleTcgdex, Some(api)) => Box::new(TcgDex::new(
+                    "sample-tcgdex",
+                    &api.tcgdex_url(),
+                    &self.lang,
+                    self.tcgdex_http(true),
+                )),
+                (SourceName::PokemontcgData(path), _) => Box::new(PokemontcgData::new(path)),
+                (n, _) => unreachable!("{n:?} is expanded or has its sample API"),
+            };
+            sources.push(source);
         }
+        let species = match &sample {
+            Some(api) => self.species_source(&api.pokeapi_url(), self.rate_per_minute.is_none()),
+            None => self.species_source(&self.pokeapi_url, false),
+        };
+        sources.extend(species);
+        Ok(Sources { sources, sample })
     }
 }

@@ -29,10 +29,21 @@ pub enum FaultKind {
     /// 200 with `{"data":[],"page":p,"pageSize":n,"count":0,"totalCount":t}` where `t` is the
     /// true total plus one (1 for non-list endpoints).
     EmptyPage,
+    /// 200 with a different record than the one asked for, as TCGdex's name fallback answers an
+    /// unknown id: on one-record routes (`/cards/{id}`, `/sets/{id}`, both APIs) the catalogue's
+    /// first other record; list routes answer normally. Not in [`FaultKind::ALL`].
+    NameFallback,
+    /// 404 for a record that exists (a card its set lists): problem+json on TCGdex routes, the
+    /// pokemontcg error body elsewhere. Not in [`FaultKind::ALL`].
+    Gone,
 }
 
 impl FaultKind {
-    /// Every kind, in declaration order.
+    /// The kinds [`FaultKind::ALL`] leaves out (they mimic TCGdex's own defects).
+    pub const TCGDEX: [FaultKind; 2] = [FaultKind::NameFallback, FaultKind::Gone];
+
+    /// The kinds of the original plan, in declaration order (a plan's choice of kind depends on
+    /// this list, so it stays as it was).
     pub const ALL: [FaultKind; 7] = [
         FaultKind::TooMany,
         FaultKind::Internal,
@@ -43,7 +54,8 @@ impl FaultKind {
         FaultKind::EmptyPage,
     ];
 
-    /// Parses "429", "500", "503", "slow", "truncated", "invalid-json", "empty-page"
+    /// Parses "429", "500", "503", "slow", "truncated", "invalid-json", "empty-page",
+    /// "name-fallback", "gone"
     /// (case-insensitive, surrounding spaces ignored).
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s.trim().to_ascii_lowercase().as_str() {
@@ -54,6 +66,8 @@ impl FaultKind {
             "truncated" => FaultKind::Truncated,
             "invalid-json" => FaultKind::InvalidJson,
             "empty-page" => FaultKind::EmptyPage,
+            "name-fallback" => FaultKind::NameFallback,
+            "gone" => FaultKind::Gone,
             _ => return None,
         })
     }
@@ -68,6 +82,8 @@ impl FaultKind {
             FaultKind::Truncated => "truncated",
             FaultKind::InvalidJson => "invalid-json",
             FaultKind::EmptyPage => "empty-page",
+            FaultKind::NameFallback => "name-fallback",
+            FaultKind::Gone => "gone",
         }
     }
 }
@@ -163,7 +179,7 @@ mod tests {
 
     #[test]
     fn parse_round_trips() {
-        for k in FaultKind::ALL {
+        for k in FaultKind::ALL.into_iter().chain(FaultKind::TCGDEX) {
             assert_eq!(FaultKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(

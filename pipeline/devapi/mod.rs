@@ -5,8 +5,11 @@
 //! - **Reads**: nothing — the catalogue is generated from `(seed, sets, day)`.
 //! - **Serves**: `GET /v2/cards`, `/v2/cards/{id}`, `/v2/sets`, `/v2/sets/{id}` on 127.0.0.1, and
 //!   PokeAPI's `GET /api/v2/generation/{n}`, `/api/v2/pokemon-species/{id}` from the embedded
-//!   species reference ([`DevApi::pokeapi_url`]; shapes in `devapi/pokeapi.rs`). Faults apply to
-//!   every route.
+//!   species reference ([`DevApi::pokeapi_url`]; shapes in `devapi/pokeapi.rs`), and TCGdex's
+//!   `GET /tcgdex/v2/en/sets`, `/sets/{id}`, `/cards`, `/cards/{id}` over a catalogue derived
+//!   from the same seed ([`DevApi::tcgdex_url`], [`TcgdexCatalog`]; shapes and what it plants in
+//!   `devapi/tcgdex.rs` and `devapi/tcgdex_routes.rs`). Faults apply to every route;
+//!   [`DevApi::refuse_connections`] refuses connections for a window.
 //! - **Guarantees**: the same request on the same seed and day gets byte-identical bodies; the
 //!   faulted requests are fixed for a fault seed and each succeeds after `times` receipts.
 //!
@@ -49,7 +52,8 @@
 //!
 //! Sets are picked by priority (a 262–296-card `swsh8`, the promo `svp`, `base1`, `sv3pt5`,
 //! `swshp` with "SWSH001" numbers, `sm12`, `dp1` with a "12a", `ex11`, `swsh9tg` with "TG01"
-//! numbers, `xy4`, `sv2`, `base5`, then `neo4`, `xy8`, `sm9`, `sv1`, then synthetic `gen1`, …).
+//! numbers, `xy4`, `sv2`, `base5`, then `swsh45`, `neo4`, `xy8`, `sm9`, `sv1`, then synthetic
+//! `gen1`, …).
 //! The real API's defects are reproduced on purpose: `svp`'s `total`/`printedTotal` lag behind
 //! its cards; rarity near-duplicates ("Rare Ultra"/"Ultra Rare", "Rare Shiny"/"Shiny Rare",
 //! "MEGA_ATTACK_RARE"); non-digit numbers; classic trainers without `subtypes`; basic energies
@@ -74,6 +78,8 @@ mod rng;
 mod routes;
 mod server;
 mod sets;
+mod tcgdex;
+mod tcgdex_routes;
 #[cfg(test)]
 mod tests;
 
@@ -81,6 +87,7 @@ pub use catalog::Catalog;
 pub use faults::{FaultConfig, FaultKind};
 pub use prices::PRICE_BASE_DATE;
 pub use server::DevApi;
+pub use tcgdex::TcgdexCatalog;
 
 /// How to start a [`DevApi`].
 #[derive(Debug, Clone, PartialEq)]

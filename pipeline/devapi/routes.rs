@@ -19,6 +19,8 @@ pub(crate) struct Served {
     pub catalog: Arc<Catalog>,
     cards: HashMap<String, usize>,
     sets: HashMap<String, usize>,
+    /// The TCGdex side, derived on first use.
+    tcgdex: std::sync::OnceLock<Arc<super::tcgdex::TcgdexCatalog>>,
 }
 
 impl Served {
@@ -33,8 +35,15 @@ impl Served {
         Served {
             cards: index(&catalog.cards),
             sets: index(&catalog.sets),
+            tcgdex: std::sync::OnceLock::new(),
             catalog,
         }
+    }
+
+    /// The TCGdex catalogue derived from this one ([`super::tcgdex::TcgdexCatalog::derive`]).
+    pub(crate) fn tcgdex(&self) -> Arc<super::tcgdex::TcgdexCatalog> {
+        let derive = || Arc::new(super::tcgdex::TcgdexCatalog::derive(&self.catalog));
+        Arc::clone(self.tcgdex.get_or_init(derive))
     }
 }
 
@@ -135,6 +144,9 @@ pub(crate) fn route(served: &Served, path: &str, query: &str) -> Reply {
     if let Some(rest) = path.strip_prefix("/api/v2/") {
         return super::pokeapi::route(rest);
     }
+    if let Some(rest) = path.strip_prefix(super::tcgdex_routes::PREFIX) {
+        return super::tcgdex_routes::route(&served.tcgdex(), rest, query);
+    }
     let Some(rest) = path.strip_prefix("/v2/") else {
         return error(404, "Not Found");
     };
@@ -208,7 +220,7 @@ fn list(items: &[Value], query: &str, fields: &[&str]) -> Reply {
 }
 
 /// Decodes `%XX` escapes (invalid ones are kept as they are).
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

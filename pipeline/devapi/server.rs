@@ -16,6 +16,8 @@ use tokio::task::JoinHandle;
 
 use super::faults::{request_key, FaultConfig, FaultKind, FaultState};
 use super::routes::{self, Reply, Served};
+use super::tcgdex_routes;
+use super::TcgdexCatalog;
 use super::{Catalog, DevApiConfig, RequestRecord};
 
 /// How long a [`FaultKind::Slow`] request waits before answering.
@@ -30,6 +32,11 @@ struct Shared {
     faults: Mutex<FaultState>,
     requests: Mutex<Vec<RequestRecord>>,
     slow: Duration,
+    /// Asks the serving loop to close its listener for `refusal` ([`DevApi::refuse_connections`]).
+    refuse: tokio::sync::Notify,
+    refusal: Mutex<Duration>,
+    /// Told when the listener is closed.
+    closed: tokio::sync::Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -81,18 +88,15 @@ impl DevApi {
             faults: Mutex::new(FaultState::new(cfg.faults)),
             requests: Mutex::new(Vec::new()),
             slow,
+            refuse: tokio::sync::Notify::new(),
+            refusal: Mutex::new(Duration::ZERO),
+            closed: tokio::sync::Notify::new(),
         });
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&shared));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(serve(listener, app, stopped, Arc::clone(&shared), local));
         tracing::debug!(%local, "devapi listening");
         Ok(DevApi {
             addr: local,
@@ -105,6 +109,31 @@ impl DevApi {
     /// `http://127.0.0.1:PORT/v2` (an unspecified bind address is reported as loopback).
     pub fn base_url(&self) -> String {
         format!("http://{}/v2", self.host())
+    }
+
+    /// `http://127.0.0.1:PORT/tcgdex`: the same server playing TCGdex (the API root: clients
+    /// add `/v2/en/...`), over [`DevApi::tcgdex_catalog`].
+    pub fn tcgdex_url(&self) -> String {
+        format!("http://{}/tcgdex", self.host())
+    }
+
+    /// The TCGdex catalogue currently served (derived from [`DevApi::catalog`]).
+    pub fn tcgdex_catalog(&self) -> Arc<TcgdexCatalog> {
+        let served = self
+            .shared
+            .served
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        served.tcgdex()
+    }
+
+    /// Closes the listening socket for `window`, so connections are refused (as by a dead node
+    /// or a client blocked at TCP level), then listens on the same port again. Returns once the
+    /// socket is closed (requests in flight finish first).
+    pub async fn refuse_connections(&self, window: Duration) {
+        *lock(&self.shared.refusal) = window;
+        self.shared.refuse.notify_one();
+        self.shared.closed.notified().await;
     }
 
     /// `http://127.0.0.1:PORT/api/v2`: the same server playing PokeAPI.
@@ -213,6 +242,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     match fault {
         None => respond(answer(&served), false),
         Some(FaultKind::TooMany) => respond(routes::error(429, "Too Many Requests"), true),
+        Some(FaultKind::NameFallback) => respond(
+            tcgdex_routes::wrong_record(&served, &path).unwrap_or_else(|| answer(&served)),
+            false,
+        ),
+        Some(FaultKind::Gone) => respond(tcgdex_routes::gone(&path), false),
         Some(FaultKind::Internal) => respond(routes::error(500, "Internal Server Error"), false),
         Some(FaultKind::Unavailable) => respond(routes::error(503, "Service Unavailable"), false),
         Some(FaultKind::Slow) => {
@@ -249,6 +283,40 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                 false,
             )
         }
+    }
+}
+
+/// Serves until `stopped`; a refusal closes the listener for its window and then listens on
+/// `addr` again.
+async fn serve(
+    mut listener: tokio::net::TcpListener,
+    app: Router,
+    mut stopped: oneshot::Receiver<()>,
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+) -> io::Result<()> {
+    loop {
+        let (tx, rx) = oneshot::channel();
+        let signal_shared = Arc::clone(&shared);
+        let signal = async move {
+            let stop = tokio::select! {
+                _ = &mut stopped => true,
+                _ = signal_shared.refuse.notified() => false,
+            };
+            let _ = tx.send((stop, stopped));
+        };
+        axum::serve(listener, app.clone())
+            .with_graceful_shutdown(signal)
+            .await?;
+        let Ok((false, back)) = rx.await else {
+            return Ok(());
+        };
+        stopped = back;
+        let window = *lock(&shared.refusal);
+        tracing::debug!(%addr, ?window, "devapi refusing connections");
+        shared.closed.notify_one();
+        tokio::time::sleep(window).await;
+        listener = tokio::net::TcpListener::bind(addr).await?;
     }
 }
 

@@ -308,6 +308,51 @@ impl Fetcher {
         }
     }
 
+    /// Logs a body that came from a local file, not over HTTP (the data-repository file
+    /// source): one call-log row with `status` NULL, `attempt` 1 and the body's size and hash,
+    /// so a file read is counted, hashed and linked to its bronze key like a call.
+    pub fn log_read(
+        &self,
+        req: &Request<'_>,
+        body: Bytes,
+        started_at: chrono::DateTime<Utc>,
+    ) -> Fetched {
+        let call_id = format!(
+            "{}-{}",
+            self.run_id,
+            self.next_call.fetch_add(1, Ordering::SeqCst)
+        );
+        let record = CallRecord {
+            call_id: call_id.clone(),
+            run_id: self.run_id.clone(),
+            source: req.source.to_string(),
+            table: req.table.to_string(),
+            endpoint: req.endpoint.to_string(),
+            params: req.query_string(),
+            page: req.page,
+            status: None,
+            attempt: 1,
+            started_at,
+            finished_at: Utc::now(),
+            bytes: body.len() as u64,
+            body_sha256: Some(hex(&Sha256::digest(&body))),
+            bronze_key: None,
+            error: None,
+        };
+        (self.on_attempt)(&record, false);
+        let call_index = {
+            let mut calls = self.calls.lock().expect("call log lock");
+            calls.push(record);
+            calls.len() - 1
+        };
+        Fetched {
+            body,
+            call_index,
+            call_id,
+            attempts: 1,
+        }
+    }
+
     /// Records the bronze key the body of call `index` landed at.
     pub fn set_bronze_key(&self, index: usize, key: &str) {
         if let Some(c) = self.calls.lock().expect("call log lock").get_mut(index) {

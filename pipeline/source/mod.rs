@@ -8,6 +8,9 @@ pub mod calls;
 pub mod http;
 pub mod pokeapi;
 pub mod pokemontcg;
+pub mod pokemontcg_data;
+pub mod reconcile;
+pub mod tcgdex;
 pub mod throttle;
 
 use async_trait::async_trait;

@@ -137,7 +137,7 @@ pub fn name_query(name: &str) -> String {
 }
 
 /// `s` percent-encoded for one URL path segment (ids such as `ex10-?` hold reserved characters).
-fn encode_segment(s: &str) -> String {
+pub(crate) fn encode_segment(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {

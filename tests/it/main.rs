@@ -10,3 +10,4 @@ mod run;
 mod silver;
 mod species;
 mod support;
+mod tcgdex;
