@@ -20,6 +20,7 @@
 //! gold/<table>/part-0.parquet                                             gold tables (gold_<table>)
 //! gold/<user table>/bucket=N/part-0.parquet                               gold user tables, 16 buckets by user
 //! landing/collections/user=<id>/<YYYYMMDDTHHMMSSmmmZ>-<seq>.json          collection events (create-only)
+//! images/sha256/<sha256>.<png|jpg|webp>                                card pictures and WebP renditions (create-only, [`images`])
 //! ```
 //! Contracts for every table are in `schemas/` ([`contract`]); transform SQL is in `queries/`.
 //! Everything reaches storage through [`lake::Lake`]; nothing writes to a local disk behind it.
@@ -30,6 +31,7 @@ pub mod contract;
 pub mod devapi;
 pub mod error;
 pub mod gold;
+pub mod images;
 pub mod lake;
 pub mod progress;
 pub mod query;

@@ -21,8 +21,13 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A progress display for `mode` (`Auto` draws only on a terminal).
+    /// A progress display for `mode` (`Auto` draws only on a terminal), counting pages.
     pub fn new(mode: ProgressMode) -> Progress {
+        Progress::with_unit(mode, "pages")
+    }
+
+    /// A progress display counting `unit`s (`pages`, `images`).
+    pub fn with_unit(mode: ProgressMode, unit: &str) -> Progress {
         let draw = match mode {
             ProgressMode::Auto => std::io::stderr().is_terminal(),
             ProgressMode::On => true,
@@ -31,9 +36,9 @@ impl Progress {
         let bar = draw.then(|| {
             let b = ProgressBar::new(0);
             b.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} pages {msg}",
-                )
+                ProgressStyle::with_template(&format!(
+                    "{{spinner}} {{elapsed_precise}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{msg}}"
+                ))
                 .expect("static template")
                 .progress_chars("=> "),
             );

@@ -3,6 +3,7 @@
 mod collection;
 mod dev_api;
 mod gold;
+mod images;
 mod ingest;
 mod query;
 mod run;
@@ -58,6 +59,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Import, remove and export users' card collections (landed as events for gold).
     Collection(collection::CollectionArgs),
+    /// Download the card images silver lists into the lake (content-addressed, WebP renditions).
+    Images(images::ImagesArgs),
 }
 
 /// How a finished command ended.
@@ -81,6 +84,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Query(args) => query::run(args, &cli.lake).await,
         Command::Run(args) => run::run(args, &cli.lake, cli.progress).await,
         Command::Collection(args) => collection::run(args, &cli.lake).await,
+        Command::Images(args) => images::run(args, &cli.lake, cli.progress).await,
     }
 }
 

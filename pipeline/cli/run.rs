@@ -41,6 +41,12 @@ pub struct RunArgs {
     /// Summary format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: SummaryFormat,
+    /// Also download the card images silver lists into the lake, after silver (see
+    /// `pokelake images`; with `--source sample` the sample API serves them).
+    #[arg(long)]
+    pub images: bool,
+    #[command(flatten)]
+    pub image: super::images::ImageArgs,
 }
 
 pub async fn run(args: RunArgs, lake: &str, progress: ProgressMode) -> Result<Exit> {
@@ -79,18 +85,27 @@ async fn steps(
     sources.close().await;
     let manifest = ingested?;
     let silver = silver::build(lake).await?;
+    let images = if args.images {
+        let sample = args.sources.source == SourceName::Sample;
+        Some(super::images::step(&args.image, lake, run_id, progress, sample).await?)
+    } else {
+        None
+    };
     if args.sources.uses_sample() {
         seed_sample_collection(lake).await?;
     }
     let gold = gold::build(lake).await?;
     if args.format == SummaryFormat::Json {
-        let all = serde_json::json!({ "ingest": manifest, "silver": silver, "gold": gold });
+        let all = serde_json::json!({ "ingest": manifest, "silver": silver, "images": images, "gold": gold });
         let text = serde_json::to_string_pretty(&all).expect("summary serializes");
         return Ok((exit_for(manifest.outcome), text + "\n"));
     }
     out.push_str(&summary(&manifest, lake.uri(), SummaryFormat::Text));
     for (table, rows) in silver.tables.iter().chain(&gold.tables) {
         let _ = writeln!(out, "  wrote    {table:<30} {rows} rows");
+    }
+    if let Some(images) = &images {
+        out.push_str(&super::images::summary(images, lake.uri()));
     }
     if args.show != "none" {
         let sql = query::named(&args.show).ok_or_else(|| {

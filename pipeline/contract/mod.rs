@@ -59,6 +59,10 @@ const CONTRACTS: &[(&str, &str)] = &[
         include_str!("../../schemas/silver_watermark.json"),
     ),
     (
+        "silver_tcg_card_images",
+        include_str!("../../schemas/silver_tcg_card_images.json"),
+    ),
+    (
         "gold_pokemon_generations",
         include_str!("../../schemas/gold_pokemon_generations.json"),
     ),

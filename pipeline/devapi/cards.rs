@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::data::{self, Era, Special, Species, TrainerDef};
 use super::rng::SplitMix64;
-use super::sets::{legalities, Kind, SetDef, IMAGE_HOST};
+use super::sets::{legalities, Kind, SetDef};
 
 /// Where a card is printed: its set definition, the set object to embed and its number.
 pub(crate) struct Ctx<'a> {
@@ -190,10 +190,8 @@ fn weakness_of(ty: &str, era: Era) -> Option<&'static str> {
 }
 
 fn image_block(def: &SetDef, number: &str) -> Value {
-    json!({
-        "small": format!("{IMAGE_HOST}/{}/{number}.png", def.id),
-        "large": format!("{IMAGE_HOST}/{}/{number}_hires.png", def.id),
-    })
+    let (small, large) = super::images::urls(&def.id, number);
+    json!({ "small": small, "large": large })
 }
 
 fn regulation_mark(def: &SetDef) -> Option<&'static str> {

@@ -48,7 +48,9 @@
 //! avg30, reverseHoloAvg1, reverseHoloAvg7, reverseHoloAvg30}} (EUR). Prices are numbers rounded
 //! to cents; some are null. Sets: id, name, series, printedTotal, total, legalities, ptcgoCode?,
 //! releaseDate "YYYY/MM/DD", updatedAt "YYYY/MM/DD HH:MM:SS", images {symbol, logo}. Images live
-//! on the non-resolving host `images.example.test`, prices on `prices.example.test`.
+//! on the non-resolving host `images.example.test`, which the server plays below `/images/`
+//! ([`DevApi::images_url`]; pictures and their faults in `devapi/images.rs`); prices on
+//! `prices.example.test`.
 //!
 //! Sets are picked by priority (a 262–296-card `swsh8`, the promo `svp`, `base1`, `sv3pt5`,
 //! `swshp` with "SWSH001" numbers, `sm12`, `dp1` with a "12a", `ex11`, `swsh9tg` with "TG01"
@@ -71,6 +73,7 @@ mod cards;
 mod catalog;
 mod data;
 mod faults;
+mod images;
 mod pokeapi;
 mod prices;
 mod query;

@@ -144,6 +144,9 @@ pub(crate) fn route(served: &Served, path: &str, query: &str) -> Reply {
     if let Some(rest) = path.strip_prefix("/api/v2/") {
         return super::pokeapi::route(rest);
     }
+    if let Some(rest) = path.strip_prefix(super::images::PREFIX) {
+        return super::images::route(rest);
+    }
     if let Some(rest) = path.strip_prefix(super::tcgdex_routes::PREFIX) {
         return super::tcgdex_routes::route(&served.tcgdex(), rest, query);
     }

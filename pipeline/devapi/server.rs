@@ -141,6 +141,12 @@ impl DevApi {
         format!("http://{}/api/v2", self.host())
     }
 
+    /// `http://127.0.0.1:PORT/images`: the same server playing the catalogue's image host
+    /// (`https://images.example.test/<path>` is served at `<images_url>/<path>`).
+    pub fn images_url(&self) -> String {
+        format!("http://{}/images", self.host())
+    }
+
     fn host(&self) -> SocketAddr {
         let mut addr = self.addr;
         if addr.ip().is_unspecified() {
@@ -239,7 +245,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             routes::error(405, "Method Not Allowed")
         }
     };
-    match fault {
+    let mut response = match fault {
         None => respond(answer(&served), false),
         Some(FaultKind::TooMany) => respond(routes::error(429, "Too Many Requests"), true),
         Some(FaultKind::NameFallback) => respond(
@@ -283,7 +289,14 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                 false,
             )
         }
+    };
+    if let Some(image) = super::images::content_type(&path) {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(image),
+        );
     }
+    response
 }
 
 /// Serves until `stopped`; a refusal closes the listener for its window and then listens on

@@ -60,6 +60,11 @@ pub const NAMED: &[(&str, &str)] = &[
         "data_quality",
         include_str!("../../queries/data_quality.sql"),
     ),
+    ("card_images", include_str!("../../queries/card_images.sql")),
+    (
+        "card_image_quality",
+        include_str!("../../queries/card_image_quality.sql"),
+    ),
 ];
 
 /// How results are printed.

@@ -69,6 +69,11 @@ pub const SILVER_DATA_QUALITY: Table = Table {
     name: "silver_data_quality",
     folder: "silver/data_quality/",
 };
+// [card images] written by crate::images (`pokelake images`, `run --images`).
+pub const SILVER_TCG_CARD_IMAGES: Table = Table {
+    name: "silver_tcg_card_images",
+    folder: "silver/tcg_card_images/",
+};
 pub const GOLD_POKEMON_GENERATIONS: Table = Table {
     name: "gold_pokemon_generations",
     folder: "gold/pokemon_generations/",
@@ -104,6 +109,7 @@ pub const ALL: &[Table] = &[
     SILVER_POKEMON_MASTER,
     SILVER_DATA_QUALITY,
     SILVER_WATERMARK,
+    SILVER_TCG_CARD_IMAGES,
     GOLD_POKEMON_GENERATIONS,
     GOLD_USER_COLLECTIONS,
     GOLD_COLLECTION_COMPLETION,
