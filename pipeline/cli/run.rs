@@ -86,7 +86,7 @@ async fn steps(
     let manifest = ingested?;
     let silver = silver::build(lake).await?;
     let images = if args.images {
-        let sample = args.sources.source == SourceName::Sample;
+        let sample = args.sources.uses_sample();
         Some(super::images::step(&args.image, lake, run_id, progress, sample).await?)
     } else {
         None
