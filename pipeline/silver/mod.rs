@@ -50,6 +50,7 @@ pub mod records;
 pub mod species;
 pub mod staging;
 pub mod table;
+pub mod tcgdex;
 pub mod typed;
 pub mod watermark;
 
