@@ -91,6 +91,12 @@ pub struct Contract {
     pub layer: String,
     pub description: String,
     pub columns: Vec<Column>,
+    /// For a table typed from API records (`silver_tcg_cards`, `silver_tcg_sets`): every field
+    /// of the source record with its documented JSON type (`string`, `number`, `array`,
+    /// `object`, `boolean`); empty for other tables. A record's departures from it are its
+    /// `source_drift` (see `silver::typed::source_drift`).
+    #[serde(default)]
+    pub source_fields: std::collections::BTreeMap<String, String>,
 }
 
 /// One column of a contract.

@@ -19,6 +19,14 @@
 //! - `species_unresolved`: a Pokémon card with no number whose name resolves to nothing.
 //! - `unknown_set`: a card whose set_id is not in `silver_tcg_sets`.
 //! - `set_total_mismatch`: a set whose `total` differs from the distinct cards seen for it.
+//! - `field_type_drift` (the schema-drift report, issue 10 case 1): per table, field and JSON
+//!   type, the records whose field came in a type other than the contract's `source_fields`
+//!   says (key `hp as number`, detail `1 record: x-1; the contract says string`), from their
+//!   `source_drift`.
+//! - `unparsed_value`: a record whose field could not be typed (key the card or set id, detail
+//!   `hp "N/A" cannot be typed; the column is NULL`).
+//! - `unknown_field`: per table, field and JSON type, the records carrying a field no contract
+//!   knows (key `foo as object`), so a new API field is reported, not silently dropped.
 //!
 //! A Pokémon card with numbers whose name resolves to nothing is not reported: the numbers stand.
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,6 +54,9 @@ pub const SPECIES_BY_NAME: &str = "species_by_name";
 pub const SPECIES_UNRESOLVED: &str = "species_unresolved";
 pub const UNKNOWN_SET: &str = "unknown_set";
 pub const SET_TOTAL_MISMATCH: &str = "set_total_mismatch";
+pub const FIELD_TYPE_DRIFT: &str = "field_type_drift";
+pub const UNPARSED_VALUE: &str = "unparsed_value";
+pub const UNKNOWN_FIELD: &str = "unknown_field";
 /// Every check, in the order of the module doc.
 pub const CHECKS: &[&str] = &[
     CARD_SPECIES_MISMATCH,
@@ -55,6 +66,9 @@ pub const CHECKS: &[&str] = &[
     SPECIES_UNRESOLVED,
     UNKNOWN_SET,
     SET_TOTAL_MISMATCH,
+    FIELD_TYPE_DRIFT,
+    UNPARSED_VALUE,
+    UNKNOWN_FIELD,
 ];
 
 /// What the checks need of one card.
@@ -111,7 +125,13 @@ pub fn link(cards: &RecordBatch, sets: &[RecordBatch]) -> Result<Linked> {
 
 /// [`link`] with a given species master (the silver build's, see [`species::load`]).
 pub fn link_with(cards: &RecordBatch, sets: &[RecordBatch], master: &Master) -> Result<Linked> {
-    let findings = check(&card_links(cards)?, &set_totals(sets)?, master);
+    let mut findings = check(&card_links(cards)?, &set_totals(sets)?, master);
+    let mut drifts = drift_items(cards, CARDS, "card_id")?;
+    for b in sets {
+        drifts.extend(drift_items(b, SETS, "set_id")?);
+    }
+    findings.extend(drift_findings(&drifts));
+    findings.sort();
     let filled = species::fill_by_name(cards, master)?;
     let filled_links = card_links(&filled)?;
     let master_batch = species::master_batch(
@@ -231,6 +251,95 @@ pub fn check(cards: &[CardLink], sets: &[SetTotal], master: &Master) -> Vec<Find
     }
     out.sort();
     out.dedup();
+    out
+}
+
+/// One item of a record's `source_drift`: its table, its id and the item.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DriftItem {
+    pub table: &'static str,
+    pub id: String,
+    pub item: String,
+}
+
+/// Every `source_drift` item of a batch of `table` (records keyed by `id_column`).
+pub fn drift_items(
+    b: &RecordBatch,
+    table: &'static str,
+    id_column: &str,
+) -> Result<Vec<DriftItem>> {
+    let ids = strings(b, table, id_column)?;
+    let drift = column(b, table, "source_drift")?;
+    let drift = drift.as_list::<i32>();
+    let mut out = Vec::new();
+    for (i, id) in ids.into_iter().enumerate() {
+        if drift.is_null(i) {
+            continue;
+        }
+        let items = drift.value(i);
+        for item in items.as_string::<i32>().iter().flatten() {
+            out.push(DriftItem {
+                table,
+                id: id.clone().unwrap_or_default(),
+                item: item.to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The findings of `source_drift` items (format in `schemas/silver_tcg_cards.json`): one
+/// `unparsed_value` per record and field, one `field_type_drift` / `unknown_field` per table,
+/// field and type, counting its records and naming up to five.
+pub fn drift_findings(items: &[DriftItem]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut grouped: BTreeMap<(&'static str, &'static str, String), BTreeSet<&str>> =
+        BTreeMap::new();
+    for d in items {
+        let mut parts = d.item.splitn(3, ':');
+        let (Some(kind), Some(field), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let check = match kind {
+            "unparsed" => {
+                out.push(Finding {
+                    check: UNPARSED_VALUE,
+                    table: d.table,
+                    key: d.id.clone(),
+                    detail: format!("{field} {rest} cannot be typed; the column is NULL"),
+                });
+                continue;
+            }
+            "type" => FIELD_TYPE_DRIFT,
+            "unknown" => UNKNOWN_FIELD,
+            _ => continue,
+        };
+        grouped
+            .entry((check, d.table, format!("{field} as {rest}")))
+            .or_default()
+            .insert(&d.id);
+    }
+    for ((check, table, key), ids) in grouped {
+        let field = key.split(' ').next().unwrap_or_default();
+        let known = Contract::load(table)
+            .ok()
+            .and_then(|c| c.source_fields.get(field).cloned());
+        let shown: Vec<&str> = ids.iter().take(5).copied().collect();
+        let more = if ids.len() > 5 { ", ..." } else { "" };
+        let n = ids.len();
+        let records = if n == 1 { "record" } else { "records" };
+        let why = match known {
+            Some(want) => format!("the contract says {want}"),
+            None => "no contract knows this field".to_string(),
+        };
+        out.push(Finding {
+            check,
+            table,
+            key,
+            detail: format!("{n} {records}: {}{more}; {why}", shown.join(", ")),
+        });
+    }
     out
 }
 
@@ -354,6 +463,41 @@ mod tests {
                 (TRAINER_WITH_SPECIES, "me2pt5-206"),
                 (UNKNOWN_SET, "nope-1"),
                 (UNKNOWN_SPECIES, "x-1"),
+            ]
+        );
+        let item = |id: &str, item: &str| DriftItem {
+            table: CARDS,
+            id: id.into(),
+            item: item.into(),
+        };
+        let drift = drift_findings(&[
+            item("a-1", "type:hp:number"),
+            item("a-2", "type:hp:number"),
+            item("a-2", "unparsed:hp:\"N/A\""),
+            item("a-3", "unknown:foo:string"),
+        ]);
+        let got: Vec<(&str, &str, &str)> = drift
+            .iter()
+            .map(|f| (f.check, f.key.as_str(), f.detail.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    UNPARSED_VALUE,
+                    "a-2",
+                    "hp \"N/A\" cannot be typed; the column is NULL"
+                ),
+                (
+                    FIELD_TYPE_DRIFT,
+                    "hp as number",
+                    "2 records: a-1, a-2; the contract says string"
+                ),
+                (
+                    UNKNOWN_FIELD,
+                    "foo as string",
+                    "1 record: a-3; no contract knows this field"
+                ),
             ]
         );
         let f = &check(&cards[..1], &sets, m)[0];

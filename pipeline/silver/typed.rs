@@ -2,8 +2,12 @@
 //! as strings, the API's `YYYY/MM/DD` dates, a string-or-list field, names and rarities).
 //!
 //! Each function returns a JSON row keyed by contract column names; [`to_batch`] decodes rows
-//! into Arrow with a schema taken from the contract, so the two cannot drift.
-use std::sync::Arc;
+//! into Arrow with a schema taken from the contract, so the two cannot drift. Field types that
+//! drift between days (`hp` as `"50"` or `50`, `evolvesTo` as a list or one string) give the
+//! same typed values; what departs from the contract's `source_fields` is kept in the row's
+//! `source_drift` ([`source_drift`]) for the data-quality report (issue 10, cases 1 and 7).
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Field, Schema, SchemaRef};
@@ -41,6 +45,79 @@ pub fn to_batch(what: &str, schema: SchemaRef, rows: &[Value]) -> Result<RecordB
         .flush()
         .map_err(|e| Error::encode(what, e))?
         .unwrap_or_else(|| RecordBatch::new_empty(schema)))
+}
+
+/// The documented JSON type of every field of a card record, from `schemas/silver_tcg_cards.json`.
+static CARD_FIELDS: LazyLock<BTreeMap<String, String>> =
+    LazyLock::new(|| source_fields("silver_tcg_cards"));
+/// The same for set records, from `schemas/silver_tcg_sets.json`.
+static SET_FIELDS: LazyLock<BTreeMap<String, String>> =
+    LazyLock::new(|| source_fields("silver_tcg_sets"));
+
+fn source_fields(table: &str) -> BTreeMap<String, String> {
+    Contract::load(table)
+        .expect("the contracts in schemas/ are compiled in and load")
+        .source_fields
+}
+
+/// The JSON type of `v` as `source_fields` spell it: `null`, `boolean`, `number`, `string`,
+/// `array`, `object`.
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// How the top-level fields of `record` depart from `fields` (a contract's `source_fields`),
+/// plus the `unparsed` items the typing found, as the sorted `source_drift` list (NULL when
+/// empty): `type:<field>:<json type>` for a documented field in another type (a NULL value is
+/// an absent one), `unknown:<field>:<json type>` for a field no contract knows, and
+/// `unparsed:<field>:<raw JSON>` as given.
+pub fn source_drift(
+    record: &Value,
+    fields: &BTreeMap<String, String>,
+    mut unparsed: Vec<String>,
+) -> Value {
+    if let Some(obj) = record.as_object() {
+        for (field, v) in obj {
+            let ty = json_type(v);
+            match fields.get(field) {
+                None => unparsed.push(format!("unknown:{field}:{ty}")),
+                Some(want) if want != ty && !v.is_null() => {
+                    unparsed.push(format!("type:{field}:{ty}"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    unparsed.sort();
+    unparsed.dedup();
+    if unparsed.is_empty() {
+        Value::Null
+    } else {
+        json!(unparsed)
+    }
+}
+
+/// Types field `field` of `record` with `parse`; a present, non-NULL value that does not parse
+/// adds `unparsed:<field>:<raw JSON>` to `unparsed` and gives `None`.
+fn typed_field<T>(
+    record: &Value,
+    field: &str,
+    parse: impl Fn(&Value) -> Option<T>,
+    unparsed: &mut Vec<String>,
+) -> Option<T> {
+    let v = record.get(field).filter(|v| !v.is_null())?;
+    let out = parse(v);
+    if out.is_none() {
+        unparsed.push(format!("unparsed:{field}:{v}"));
+    }
+    out
 }
 
 /// An `int32` from a number or a string of digits (`"80"`, `"  80 "`); `None` otherwise
@@ -109,16 +186,28 @@ fn float(v: Option<&Value>) -> Value {
 }
 
 /// A card record as a `silver_tcg_cards` row (lineage columns excluded).
+///
+/// `hp` is an integer from `"50"` or `50` (NULL and `unparsed:hp:..` for `"N/A"`); list fields
+/// take one string as a one-item list; a Pokédex number that is no integer is left out (and
+/// `unparsed`).
 pub fn card_row(card: &Value, record_hash: &str) -> Value {
-    let id = card.get("id").and_then(Value::as_str).unwrap_or_default();
-    let name = card.get("name").and_then(Value::as_str);
-    let supertype = card.get("supertype").and_then(Value::as_str);
-    let is_pokemon = supertype.is_some_and(|s| s.starts_with("Pok"));
+    let mut unparsed = Vec::new();
+    let hp = typed_field(card, "hp", |v| parse_int32(Some(v)), &mut unparsed);
     let species: Vec<i32> = card
         .get("nationalPokedexNumbers")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(|n| parse_int32(Some(n))).collect())
         .unwrap_or_default();
+    let all_numbers = |v: &Value| {
+        v.as_array()
+            .filter(|a| a.len() == species.len())
+            .map(|_| ())
+    };
+    typed_field(card, "nationalPokedexNumbers", all_numbers, &mut unparsed);
+    let id = card.get("id").and_then(Value::as_str).unwrap_or_default();
+    let name = card.get("name").and_then(Value::as_str);
+    let supertype = card.get("supertype").and_then(Value::as_str);
+    let is_pokemon = supertype.is_some_and(|s| s.starts_with("Pok"));
     let set_id = card
         .pointer("/set/id")
         .and_then(Value::as_str)
@@ -130,7 +219,7 @@ pub fn card_row(card: &Value, record_hash: &str) -> Value {
         "base_pokemon_name": name.filter(|_| is_pokemon).map(normalize::base_pokemon_name),
         "supertype": supertype,
         "subtypes": text_list(card.get("subtypes")),
-        "hp": parse_int32(card.get("hp")),
+        "hp": hp,
         "types": text_list(card.get("types")),
         "evolves_from": text(card.get("evolvesFrom")),
         "evolves_to": text_list(card.get("evolvesTo")),
@@ -142,26 +231,41 @@ pub fn card_row(card: &Value, record_hash: &str) -> Value {
         "species_ids": if species.is_empty() { Value::Null } else { json!(species) },
         "species_id": species.first(),
         "regulation_mark": text(card.get("regulationMark")),
+        "level": text(card.get("level")),
+        "ancient_trait": text(card.pointer("/ancientTrait/name")),
+        "ancient_trait_text": text(card.pointer("/ancientTrait/text")),
         "image_small": text(card.pointer("/images/small")),
         "image_large": text(card.pointer("/images/large")),
+        "source_drift": source_drift(card, &CARD_FIELDS, unparsed),
         "record_hash": record_hash,
     })
 }
 
 /// A set record as a `silver_tcg_sets` row (`cards_seen` and lineage excluded).
+///
+/// Dates and times that do not parse are NULL and `unparsed:<field>:..` in `source_drift`.
 pub fn set_row(set: &Value, record_hash: &str) -> Value {
+    let mut unparsed = Vec::new();
+    let int = |v: &Value| parse_int32(Some(v));
+    let printed_total = typed_field(set, "printedTotal", int, &mut unparsed);
+    let total = typed_field(set, "total", int, &mut unparsed);
+    let date = |v: &Value| v.as_str().and_then(parse_api_date).map(epoch_days);
+    let release_date = typed_field(set, "releaseDate", date, &mut unparsed);
+    let time = |v: &Value| v.as_str().and_then(parse_api_timestamp_ms);
+    let updated_at = typed_field(set, "updatedAt", time, &mut unparsed);
     json!({
         "set_id": set.get("id").and_then(Value::as_str),
         "name": text(set.get("name")),
         "series": text(set.get("series")),
-        "printed_total": parse_int32(set.get("printedTotal")),
-        "total": parse_int32(set.get("total")),
-        "release_date": date_value(set.get("releaseDate")),
-        "updated_at": set.get("updatedAt").and_then(Value::as_str).and_then(parse_api_timestamp_ms),
+        "printed_total": printed_total,
+        "total": total,
+        "release_date": release_date,
+        "updated_at": updated_at,
         "ptcgo_code": text(set.get("ptcgoCode")),
         "legal_standard": text(set.pointer("/legalities/standard")),
         "legal_expanded": text(set.pointer("/legalities/expanded")),
         "legal_unlimited": text(set.pointer("/legalities/unlimited")),
+        "source_drift": source_drift(set, &SET_FIELDS, unparsed),
         "record_hash": record_hash,
     })
 }
@@ -251,6 +355,44 @@ mod tests {
             .to_string();
         assert!(out.contains("1999-01-09"), "{out}");
         assert!(out.contains("2022-10-10T15:12:00Z"), "{out}");
+    }
+
+    #[test]
+    fn drifting_types_give_the_same_values_and_say_so() {
+        let day1 = json!({"id":"x-1","hp":"50","evolvesTo":["Charmeleon"]});
+        let day2 = json!({"id":"x-1","hp":50,"evolvesTo":"Charmeleon"});
+        let (a, b) = (card_row(&day1, "h"), card_row(&day2, "h"));
+        for col in ["hp", "evolves_to"] {
+            assert_eq!(a[col], b[col], "{col}");
+        }
+        assert_eq!(a["hp"], json!(50));
+        assert_eq!(a["source_drift"], Value::Null);
+        assert_eq!(
+            b["source_drift"],
+            json!(["type:evolvesTo:string", "type:hp:number"])
+        );
+        let na = card_row(
+            &json!({"id":"x-2","hp":"N/A","newField":{"a":1},"level":null}),
+            "h",
+        );
+        assert_eq!(na["hp"], Value::Null);
+        assert_eq!(
+            na["source_drift"],
+            json!(["unknown:newField:object", "unparsed:hp:\"N/A\""])
+        );
+        let odd = card_row(&json!({"id":"x-3","nationalPokedexNumbers":[25,"?"]}), "h");
+        assert_eq!(odd["species_ids"], json!([25]));
+        assert_eq!(
+            odd["source_drift"],
+            json!(["unparsed:nationalPokedexNumbers:[25,\"?\"]"])
+        );
+        let set = set_row(&json!({"id":"s","total":"102","releaseDate":"soon"}), "h");
+        assert_eq!(set["total"], json!(102));
+        assert_eq!(set["release_date"], Value::Null);
+        assert_eq!(
+            set["source_drift"],
+            json!(["type:total:string", "unparsed:releaseDate:\"soon\""])
+        );
     }
 
     #[test]

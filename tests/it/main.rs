@@ -2,6 +2,7 @@
 //! (LocalStack, started by `tests/run.sh`), against the project's own sample API server.
 mod collection;
 mod config;
+mod field_cases;
 mod images;
 mod ingest;
 mod lake;

@@ -104,7 +104,10 @@ async fn a_second_run_while_one_holds_the_lock_exits_with_who_holds_it() {
 }
 
 /// Starts `pokelake run` against a sample API whose every answer takes 3 s, so the run is busy.
-async fn slow_run(lake: &str, ttl: &str) -> (pokelake::devapi::DevApi, tokio::process::Child) {
+pub(crate) async fn slow_run(
+    lake: &str,
+    ttl: &str,
+) -> (pokelake::devapi::DevApi, tokio::process::Child) {
     use pokelake::devapi::{DevApi, DevApiConfig, FaultConfig, FaultKind};
     let faults = FaultConfig {
         rate: 1.0,
@@ -138,7 +141,7 @@ async fn slow_run(lake: &str, ttl: &str) -> (pokelake::devapi::DevApi, tokio::pr
     (api, child)
 }
 
-async fn wait_for_lock(lake: &pokelake::lake::Lake) {
+pub(crate) async fn wait_for_lock(lake: &pokelake::lake::Lake) {
     for _ in 0..100 {
         if !lake.list("_lock/").await.unwrap().is_empty() {
             return;

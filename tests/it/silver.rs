@@ -1,8 +1,8 @@
 //! Silver: exact rows from the sample catalogue, byte-identical re-runs, versions and prices
 //! added by a new day, hashing that ignores key order, lineage without a call log; the
-//! watermark (incremental runs equal `--full-refresh` byte for byte, late pages are consumed,
-//! issue 10 case 9), re-runs after a crash at every failpoint (case 10), A → B → A, and the
-//! bronze records tables.
+//! watermark (incremental runs equal `--full-refresh` byte for byte), A → B → A, and the
+//! bronze records tables. Late pages (issue 10 case 9) and re-runs after a crash at every
+//! failpoint (case 10) are in `field_cases`, which uses the helpers here.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -73,14 +73,14 @@ pub async fn read_prices(lake: &Lake) -> RecordBatch {
     all
 }
 
-fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
+pub(crate) fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
     let a = b.column_by_name(col).unwrap().as_string::<i32>();
     (0..a.len())
         .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
         .collect()
 }
 
-fn string_values(b: &RecordBatch, col: &str) -> Vec<String> {
+pub(crate) fn string_values(b: &RecordBatch, col: &str) -> Vec<String> {
     strings(b, col).into_iter().map(|s| s.unwrap()).collect()
 }
 
@@ -94,7 +94,7 @@ pub fn price_row_count(card: &Value) -> usize {
 
 /// Every file of the silver tables and the bronze records tables (the watermark, which names
 /// the run that wrote it, aside), with its bytes.
-async fn silver_files(lake: &Lake) -> Vec<(String, Bytes)> {
+pub(crate) async fn silver_files(lake: &Lake) -> Vec<(String, Bytes)> {
     let mut out = objects(lake, "silver/").await;
     out.retain(|(k, _)| !k.starts_with(table::SILVER_WATERMARK.folder));
     out.extend(objects(lake, "staging/").await);
@@ -104,7 +104,7 @@ async fn silver_files(lake: &Lake) -> Vec<(String, Bytes)> {
     out
 }
 
-async fn full_refresh(lake: &Lake) -> Summary {
+pub(crate) async fn full_refresh(lake: &Lake) -> Summary {
     let opts = BuildOptions {
         full_refresh: true,
         ..BuildOptions::default()
@@ -113,7 +113,7 @@ async fn full_refresh(lake: &Lake) -> Summary {
 }
 
 /// The file names of two listings that differ, for a short assertion message.
-fn differing(a: &[(String, Bytes)], b: &[(String, Bytes)]) -> Vec<String> {
+pub(crate) fn differing(a: &[(String, Bytes)], b: &[(String, Bytes)]) -> Vec<String> {
     let a: BTreeMap<&String, &Bytes> = a.iter().map(|(k, v)| (k, v)).collect();
     let b: BTreeMap<&String, &Bytes> = b.iter().map(|(k, v)| (k, v)).collect();
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).copied().collect();
@@ -384,7 +384,7 @@ async fn a_reordered_record_is_no_new_version_and_lineage_falls_back_to_the_part
 }
 
 /// The key columns of a batch as strings, one tuple per row.
-fn key_rows(b: &RecordBatch, cols: &[&str]) -> Vec<Vec<String>> {
+pub(crate) fn key_rows(b: &RecordBatch, cols: &[&str]) -> Vec<Vec<String>> {
     let arrays: Vec<_> = cols
         .iter()
         .map(|c| arrow::compute::cast(b.column_by_name(c).unwrap(), &DataType::Utf8).unwrap())
@@ -401,7 +401,7 @@ fn key_rows(b: &RecordBatch, cols: &[&str]) -> Vec<Vec<String>> {
 
 /// Cards unique on card_id, versions on (card_id, record_hash), prices on their key; exactly
 /// one current version per card, the one the cards table holds.
-async fn assert_unique_keys(lake: &Lake, at: &str) -> (usize, usize, usize) {
+pub(crate) async fn assert_unique_keys(lake: &Lake, at: &str) -> (usize, usize, usize) {
     let cards = read_table(lake, table::SILVER_TCG_CARDS).await;
     let versions = read_table(lake, table::SILVER_TCG_CARD_VERSIONS).await;
     let prices = read_prices(lake).await;
@@ -519,191 +519,6 @@ async fn incremental_runs_equal_a_full_refresh_byte_for_byte() {
             copy.kind
         );
         assert_eq!(assert_unique_keys(&copy.lake, copy.kind).await, counts);
-        api.shutdown().await;
-    }
-}
-
-/// Issue 10, case 9: pages that land after a silver run with an OLDER key (an earlier partition
-/// date) or an older fetch time are consumed by the next run, and it equals a full refresh.
-#[tokio::test]
-async fn pages_landing_late_with_older_keys_are_consumed() {
-    for t in lakes("silver_late_pages") {
-        let api = DevApi::start(DevApiConfig::default()).await.unwrap();
-        let cat = api.catalog();
-        api.set_day(1);
-        ingest(&t.lake, &api, Selection::All, 2, fast_http()).await;
-        pokelake::silver::build(&t.lake).await.unwrap();
-        let versions_before = read_table(&t.lake, table::SILVER_TCG_CARD_VERSIONS)
-            .await
-            .num_rows();
-
-        // A backfill into an earlier partition: older keys, the day-0 catalogue.
-        api.set_day(0);
-        let m = ingest(&t.lake, &api, Selection::All, 1, fast_http()).await;
-        assert!(m.errors.is_empty(), "{:?}", m.errors);
-        // And a page put by hand under a still earlier day, with no call log: its fetch time
-        // (that day, 00:00 UTC) is older than anything silver has seen.
-        let mut card = cat.cards[0].clone();
-        card["artist"] = Value::from("Someone Earlier");
-        let id = card["id"].as_str().unwrap().to_string();
-        let body = serde_json::json!({"data": [card.clone()], "page": 1, "pageSize": 250, "count": 1, "totalCount": 1});
-        let key = keys::bronze_object("tcg_cards", day(0), "manual-late", 0, 1);
-        t.lake
-            .put_create(&key, Bytes::from(body.to_string()))
-            .await
-            .unwrap();
-
-        let s = pokelake::silver::build(&t.lake).await.unwrap();
-        assert_eq!(s.full_refresh, None, "{}", t.kind);
-        assert_eq!(
-            s.pages_consumed,
-            s.bronze_pages / 2 + 1,
-            "{}: every late page",
-            t.kind
-        );
-        assert_eq!(s.pages_without_call, 1);
-        let wm = pokelake::silver::watermark::read(&t.lake)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            wm.len(),
-            s.bronze_pages,
-            "{}: the watermark names every page",
-            t.kind
-        );
-
-        let versions = read_table(&t.lake, table::SILVER_TCG_CARD_VERSIONS).await;
-        assert!(
-            versions.num_rows() > versions_before,
-            "{}: day-0 versions added",
-            t.kind
-        );
-        let ids = string_values(&versions, "card_id");
-        let hashes = string_values(&versions, "record_hash");
-        let first = (0..versions.num_rows()).find(|&i| ids[i] == id).unwrap();
-        assert_eq!(
-            hashes[first],
-            record_hash(&card),
-            "{}: the earliest version first",
-            t.kind
-        );
-        assert_eq!(string_values(&versions, "bronze_key")[first], key);
-        let from = versions
-            .column_by_name("valid_from")
-            .unwrap()
-            .as_primitive::<TimestampMillisecondType>();
-        let to = versions
-            .column_by_name("valid_to")
-            .unwrap()
-            .as_primitive::<TimestampMillisecondType>();
-        assert_eq!(from.value(first), 1_767_225_600_000, "2026-01-01T00:00:00Z");
-        assert_eq!(
-            to.value(first),
-            from.value(first + 1),
-            "closed by the next version"
-        );
-        let cards = read_table(&t.lake, table::SILVER_TCG_CARDS).await;
-        let row = string_values(&cards, "card_id")
-            .iter()
-            .position(|c| *c == id)
-            .unwrap();
-        let first_seen = cards
-            .column_by_name("first_seen_at")
-            .unwrap()
-            .as_primitive::<TimestampMillisecondType>();
-        assert_eq!(first_seen.value(row), 1_767_225_600_000);
-        assert_ne!(
-            string_values(&cards, "record_hash")[row],
-            record_hash(&card),
-            "not the latest sighting"
-        );
-        let (n_cards, _, _) = assert_unique_keys(&t.lake, t.kind).await;
-        assert_eq!(n_cards, cat.cards.len(), "{}: every card once", t.kind);
-
-        let incremental = silver_files(&t.lake).await;
-        full_refresh(&t.lake).await;
-        assert_eq!(
-            differing(&silver_files(&t.lake).await, &incremental),
-            Vec::<String>::new(),
-            "{}: incremental = --full-refresh",
-            t.kind
-        );
-        api.shutdown().await;
-    }
-}
-
-/// Issue 10, case 10: a run stopped at each failpoint (after the bronze records, after the
-/// prices, after the versions, just before the watermark) is completed by the next run: keys
-/// unique, and the tables equal a full refresh byte for byte. A full refresh stopped half way
-/// leaves no watermark, so the next run rebuilds in full.
-#[tokio::test]
-async fn a_run_stopped_before_its_commit_is_completed_by_the_next() {
-    for t in lakes("silver_crash") {
-        let api = DevApi::start(DevApiConfig::default()).await.unwrap();
-        ingest(&t.lake, &api, Selection::All, 0, fast_http()).await;
-        pokelake::silver::build(&t.lake).await.unwrap();
-        for (n, point) in pokelake::silver::FAILPOINTS.iter().enumerate() {
-            api.set_day(n as u32 + 1);
-            ingest(&t.lake, &api, Selection::All, n as u32 + 1, fast_http()).await;
-            let opts = BuildOptions {
-                failpoint: Some(point.to_string()),
-                ..BuildOptions::default()
-            };
-            let e = pokelake::silver::build_with(&t.lake, &opts)
-                .await
-                .unwrap_err();
-            assert!(e.to_string().contains(point), "{e}");
-            let wm = pokelake::silver::watermark::read(&t.lake)
-                .await
-                .unwrap()
-                .unwrap();
-            let again = pokelake::silver::build(&t.lake).await.unwrap();
-            assert!(
-                again.pages_consumed > 0,
-                "{} {point}: the same pages again",
-                t.kind
-            );
-            assert_eq!(
-                pokelake::silver::watermark::read(&t.lake)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .len(),
-                wm.len() + again.pages_consumed
-            );
-            let at = format!("{} after {point}", t.kind);
-            let counts = assert_unique_keys(&t.lake, &at).await;
-            let recovered = silver_files(&t.lake).await;
-            full_refresh(&t.lake).await;
-            assert_eq!(
-                differing(&silver_files(&t.lake).await, &recovered),
-                Vec::<String>::new(),
-                "{at}: the re-run equals a clean build"
-            );
-            assert_eq!(assert_unique_keys(&t.lake, &at).await, counts);
-        }
-
-        // A full refresh that dies leaves no watermark: the next run is a full rebuild.
-        let clean = silver_files(&t.lake).await;
-        let opts = BuildOptions {
-            full_refresh: true,
-            failpoint: Some("silver-after-prices".into()),
-            ..BuildOptions::default()
-        };
-        pokelake::silver::build_with(&t.lake, &opts)
-            .await
-            .unwrap_err();
-        assert!(pokelake::silver::watermark::read(&t.lake)
-            .await
-            .unwrap()
-            .is_none());
-        let s = pokelake::silver::build(&t.lake).await.unwrap();
-        assert!(s.full_refresh.unwrap().contains("no watermark"));
-        assert_eq!(
-            differing(&silver_files(&t.lake).await, &clean),
-            Vec::<String>::new()
-        );
         api.shutdown().await;
     }
 }
