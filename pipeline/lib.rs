@@ -4,7 +4,9 @@
 //!   source/            bronze/                    silver/                 gold/              query/
 //!   API clients  ──►   raw responses, byte  ──►   typed, deduplicated ──► marts for     ──►  read-only SQL
 //!   (pokemontcg,       for byte, create-only      linked tables with      users and          over every
-//!    sample, pokeapi)  + call log + manifest      lineage                 analysts           layer's tables
+//!    tcgdex, sample,   + call log + manifest      lineage                 analysts           layer's tables
+//!    pokeapi, files of
+//!    pokemon-tcg-data)
 //! ```
 //!
 //! ## The lake's key tree (relative to the lake root: a folder or `s3://bucket/prefix`)
