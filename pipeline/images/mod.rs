@@ -174,6 +174,7 @@ pub async fn run(lake: &Lake, opts: &Options) -> Result<Summary> {
             async move { (ctx.one(&url).await, url, users) }
         })
         .buffer_unordered(opts.http.concurrency.max(1) * 2);
+    let mut missing_urls = 0;
     while let Some((got, url, users)) = results.next().await {
         let got = got?;
         summary.downloaded += usize::from(got.downloaded);
@@ -199,10 +200,10 @@ pub async fn run(lake: &Lake, opts: &Options) -> Result<Summary> {
             });
         }
         progress.page_done();
+        missing_urls += usize::from(got.row.status == Status::Missing);
         progress.message(format!(
-            "{} downloaded, {} missing",
-            summary.downloaded,
-            out.iter().filter(|r| r.status == Status::Missing).count()
+            "{} downloaded, {missing_urls} missing",
+            summary.downloaded
         ));
     }
     drop(results);
@@ -346,8 +347,7 @@ impl Ctx<'_> {
         };
         let http_status = self
             .fetcher
-            .calls()
-            .get(fetched.call_index)
+            .call(fetched.call_index)
             .and_then(|c| c.status)
             .map(i32::from);
         let body = fetched.body;

@@ -378,6 +378,11 @@ impl Fetcher {
     pub fn calls(&self) -> Vec<CallRecord> {
         self.calls.lock().expect("call log lock").clone()
     }
+
+    /// Call `index` of this fetcher's log (e.g. [`Fetched::call_index`]), without copying the log.
+    pub fn call(&self, index: usize) -> Option<CallRecord> {
+        self.calls.lock().expect("call log lock").get(index).cloned()
+    }
 }
 
 /// A transport failure in words, without any header (so never a key).
