@@ -695,3 +695,84 @@ fn about_99_3_percent_of_real_pokemontcg_card_ids_reconcile() {
     assert_eq!((hit, total), (19_945, 20_078));
     assert!(share >= 0.993);
 }
+
+/// The sample's TCGdex records use the real data's keys in the real order (`../shared/tcgdex-data`).
+#[test]
+fn the_sample_tcgdex_shapes_match_the_real_data() {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tcgdex-data");
+    if !real.join("sets/en.json").is_file() {
+        eprintln!(
+            "SKIPPING the_sample_tcgdex_shapes_match_the_real_data: {} is absent",
+            real.display()
+        );
+        return;
+    }
+    let read =
+        |p: &Path| -> Vec<Value> { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
+    let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    // Whether `ks` is a subsequence of `order`.
+    let in_order = |order: &[String], ks: &[String]| {
+        let mut pos = 0;
+        ks.iter()
+            .all(|k| match order[pos..].iter().position(|o| o == k) {
+                Some(p) => {
+                    pos += p + 1;
+                    true
+                }
+                None => false,
+            })
+    };
+    // The compiler's key order (../shared/tcgdex-data/PROVENANCE.md), then the server's pricing.
+    let card_order: Vec<String> = "category id illustrator image localId name rarity set variants \
+        variants_detailed dexId hp types evolveFrom weight description level stage suffix item \
+        abilities attacks weaknesses resistances retreat effect trainerType energyType \
+        regulationMark legal boosters updated pricing"
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let set_order: Vec<String> = "cardCount cards id legal logo name releaseDate serie symbol \
+        tcgOnline abbreviation"
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    for s in read(&real.join("sets/en.json")) {
+        assert!(
+            in_order(&set_order, &keys(&s)),
+            "real set {}: {:?}",
+            s["id"],
+            keys(&s)
+        );
+    }
+    for f in ["base1", "dp1", "ex11", "swsh3", "sv03.5", "swshp", "sm12"] {
+        for c in read(&real.join(format!("cards/en/{f}.json"))) {
+            assert!(
+                in_order(&card_order, &keys(&c)),
+                "real card {}: {:?}",
+                c["id"],
+                keys(&c)
+            );
+        }
+    }
+    let sample =
+        pokelake::devapi::TcgdexCatalog::derive(&pokelake::devapi::Catalog::generate(42, SETS, 0));
+    for c in &sample.cards {
+        assert!(
+            in_order(&card_order, &keys(c)),
+            "{}: {:?} vs {card_order:?}",
+            c["id"],
+            keys(c)
+        );
+        assert_eq!(
+            keys(&c["set"]),
+            ["cardCount", "id", "logo", "name", "symbol"]
+        );
+    }
+    for s in &sample.sets {
+        assert!(
+            in_order(&set_order, &keys(s)),
+            "{}: {:?} vs {set_order:?}",
+            s["id"],
+            keys(s)
+        );
+    }
+}
