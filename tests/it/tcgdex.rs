@@ -464,47 +464,30 @@ async fn cli_ingest_source_all_of_a_set_in_both_lands_both() {
             "the set is card for card in both"
         );
         assert_eq!(count(&t.lake, "tcg_cards").await, 2);
-        // A set neither source knows: one line, non-zero exit.
-        let out = tokio::process::Command::new(bin())
-            .args([
-                "ingest",
-                "--set",
-                "nope9",
-                "--source",
-                "sample-tcgdex",
-                "--lake",
-                &t.uri,
-            ])
-            .args(["--no-species", "--date", "2026-01-01", "--progress", "off"])
-            .output()
-            .await
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(
-            out.status.code(),
-            Some(3),
-            "the set list landed, the set did not"
-        );
+        // A set neither source knows, a selection TCGdex cannot serve: one line, non-zero exit.
+        let sample_tcgdex = |selection: &'static [&'static str]| {
+            let uri = t.uri.clone();
+            async move {
+                let out = tokio::process::Command::new(bin())
+                    .arg("ingest")
+                    .args(selection)
+                    .args(["--source", "sample-tcgdex", "--lake", &uri, "--no-species"])
+                    .args(["--date", "2026-01-01", "--progress", "off"])
+                    .output()
+                    .await
+                    .unwrap();
+                let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+                (out.status.code(), stdout)
+            }
+        };
+        let (code, stdout) = sample_tcgdex(&["--set", "nope9"]).await;
+        assert_eq!(code, Some(3), "the set list landed, the set did not");
         assert!(
             stdout.contains("sample-tcgdex: no set matches [\"nope9\"]"),
             "{stdout}"
         );
-        let out = tokio::process::Command::new(bin())
-            .args([
-                "ingest",
-                "--generation",
-                "1",
-                "--source",
-                "sample-tcgdex",
-                "--lake",
-                &t.uri,
-            ])
-            .args(["--no-species", "--date", "2026-01-01", "--progress", "off"])
-            .output()
-            .await
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        let (code, stdout) = sample_tcgdex(&["--generation", "1"]).await;
+        assert_eq!(code, Some(1), "{stdout}");
         assert!(
             stdout.contains("sample-tcgdex cannot serve --generation 1"),
             "{stdout}"
