@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use pokelake::bronze::{self, IngestOptions, Manifest, Outcome};
 use pokelake::devapi::{DevApi, DevApiConfig, FaultConfig, FaultKind};
 use pokelake::lake::Lake;
@@ -558,8 +559,45 @@ async fn the_file_source_lands_each_file_byte_exact_with_its_commit() {
             .queries
             .iter()
             .all(|q| q.params == [("commit".to_string(), commit.to_string())]));
-        let calls = objects(&t.lake, "bronze/_calls/").await;
-        assert!(!calls.is_empty(), "a call log");
+        // One call-log row per file: its path, the commit, no HTTP status, its bronze key.
+        let mut rows = Vec::new();
+        for (_, bytes) in objects(&t.lake, "bronze/_calls/").await {
+            use arrow::array::{Array, AsArray};
+            let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+                .unwrap()
+                .build()
+                .unwrap();
+            for batch in reader {
+                let b = batch.unwrap();
+                let col = |n: &str| b.column_by_name(n).unwrap().as_string::<i32>().clone();
+                let (source, endpoint, params, key) = (
+                    col("source"),
+                    col("endpoint"),
+                    col("params"),
+                    col("bronze_key"),
+                );
+                let status = b.column_by_name("status").unwrap().clone();
+                for i in 0..b.num_rows() {
+                    assert!(status.is_null(i) && key.is_valid(i), "row {i}");
+                    let row = (source.value(i), endpoint.value(i), params.value(i));
+                    rows.push((row.0.to_string(), row.1.to_string(), row.2.to_string()));
+                }
+            }
+        }
+        rows.sort();
+        let row = |f: &str| {
+            (
+                "pokemontcg-data".to_string(),
+                f.to_string(),
+                format!("commit={commit}"),
+            )
+        };
+        let want = [
+            row("cards/en/base1.json"),
+            row("cards/en/sv3pt5.json"),
+            row("sets/en.json"),
+        ];
+        assert_eq!(rows, want);
         // Same day again: read back, nothing lands.
         let again = run(&t.lake, src(), Selection::All, 0).await;
         assert_eq!(
@@ -586,6 +624,41 @@ async fn the_file_source_lands_each_file_byte_exact_with_its_commit() {
             m.errors
         );
     }
+}
+
+/// A checkout made by git itself (when git is installed): the commit comes from its HEAD.
+#[test]
+fn the_file_source_reads_the_commit_of_a_real_git_checkout() {
+    let dir = tempfile::tempdir().unwrap();
+    small_checkout(dir.path(), "0000000000000000000000000000000000000000");
+    std::fs::remove_dir_all(dir.path().join(".git")).unwrap();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.test"])
+            .args(args)
+            .output()
+    };
+    let Ok(init) = git(&["init", "-q"]) else {
+        eprintln!("SKIPPING the_file_source_reads_the_commit_of_a_real_git_checkout: no git");
+        return;
+    };
+    assert!(init.status.success());
+    assert!(git(&["add", "."]).unwrap().status.success());
+    assert!(git(&["commit", "-q", "-m", "data"])
+        .unwrap()
+        .status
+        .success());
+    let head = git(&["rev-parse", "HEAD"]).unwrap().stdout;
+    let head = String::from_utf8(head).unwrap().trim().to_string();
+    assert_eq!(pokemontcg_data::git_commit(dir.path()), Some(head.clone()));
+    assert!(git(&["pack-refs", "--all"]).unwrap().status.success());
+    assert_eq!(
+        pokemontcg_data::git_commit(dir.path()),
+        Some(head),
+        "packed refs"
+    );
 }
 
 #[tokio::test]
