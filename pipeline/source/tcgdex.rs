@@ -314,16 +314,15 @@ impl Source for TcgDex {
                     continue;
                 }
             };
-            if set.serie.as_ref().is_some_and(|s| s.id == POCKET_SERIE) {
-                pocket += set.cards.len() as u64;
-                continue;
-            }
+            let pocket_set = set.serie.as_ref().is_some_and(|s| s.id == POCKET_SERIE);
             for c in set.cards {
                 let wanted = only_cards
                     .as_ref()
                     .is_none_or(|only| only.iter().any(|o| o.eq_ignore_ascii_case(&c.id)));
-                if wanted {
-                    cards.push((c.id, set.id.clone()));
+                match (wanted, pocket_set) {
+                    (true, true) => pocket += 1,
+                    (true, false) => cards.push((c.id, set.id.clone())),
+                    (false, _) => {}
                 }
             }
         }

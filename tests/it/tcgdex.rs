@@ -160,6 +160,77 @@ fn query_of(key: &str) -> usize {
     key.rsplit('/').next().unwrap()[..4].parse().unwrap()
 }
 
+#[tokio::test]
+async fn pokemon_and_native_set_selections_land_exactly_their_cards() {
+    let t = crate::support::folder_lake();
+    let api = api(FaultConfig::default()).await;
+    let td = api.tcgdex_catalog();
+    let pocket = |c: &Value| td.pocket_sets.iter().any(|p| c["set"]["id"] == p.as_str());
+    let m = run(
+        &t.lake,
+        vec![tcgdex(&api, fast_http())],
+        Selection::Pokemon("pIkAcHu".into()),
+        0,
+    )
+    .await;
+    assert_eq!(m.outcome, Outcome::Succeeded, "{:?}", m.errors);
+    let named = |c: &&Value| {
+        c["name"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("pikachu")
+    };
+    let mut want: Vec<String> = td
+        .cards
+        .iter()
+        .filter(named)
+        .filter(|c| !pocket(c))
+        .map(|c| format!("/cards/{}", c["id"].as_str().unwrap()))
+        .collect();
+    assert!(want.len() > 3);
+    let mut got: Vec<String> = m
+        .queries
+        .iter()
+        .filter(|q| q.endpoint.starts_with("/cards/"))
+        .map(|q| q.endpoint.clone())
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    assert_eq!(
+        count(&t.lake, "tcgdex_cards").await,
+        want.len() + 1,
+        "and the name list page"
+    );
+    let pocket_hits = td.cards.iter().filter(named).filter(|c| pocket(c)).count() as u64;
+    assert_eq!(
+        m.counts.records_skipped, pocket_hits,
+        "only the matching Pocket cards"
+    );
+
+    let fresh = crate::support::folder_lake();
+    let m = run(
+        &fresh.lake,
+        vec![tcgdex(&api, fast_http())],
+        Selection::Sets(vec!["SV03.5".into()]),
+        0,
+    )
+    .await;
+    assert_eq!(m.outcome, Outcome::Succeeded, "{:?}", m.errors);
+    let of = td
+        .cards
+        .iter()
+        .filter(|c| c["set"]["id"] == "sv03.5")
+        .count();
+    assert_eq!(
+        count(&fresh.lake, "tcgdex_cards").await,
+        of,
+        "a native id, any case"
+    );
+    api.shutdown().await;
+}
+
 /// The bodies of every object under `prefix`, sorted (keys differ between runs, bodies not).
 async fn bodies(lake: &Lake, prefix: &str) -> Vec<bytes::Bytes> {
     let mut out: Vec<_> = objects(lake, prefix)
