@@ -1002,6 +1002,7 @@ mod case_8_endpoints {
         assert!(took < Duration::from_secs(5));
     }
 
+    /// The S3 endpoint wins, its plain HTTP is said once in the log, and no secret is printed.
     /// Needs LocalStack (`POKELAKE_TEST_S3`); skipped loudly without it unless S3 is required.
     #[test]
     fn aws_endpoint_url_s3_wins_over_aws_endpoint_url() {
@@ -1030,6 +1031,10 @@ mod case_8_endpoints {
         assert!(out.status.success(), "{}", stderr(&out));
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("succeeded"), "{stdout}");
+        let e = stderr(&out);
+        let said: Vec<&str> = e.lines().filter(|l| l.contains("plain HTTP")).collect();
+        assert_eq!(said.len(), 1, "said once: {e}");
+        assert!(said[0].contains(&endpoint), "{}", said[0]);
         for secret in ["AWS_SECRET_ACCESS_KEY=test", "secret_access_key"] {
             assert!(!stdout.contains(secret) && !stderr(&out).contains(secret));
         }
