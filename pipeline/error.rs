@@ -75,6 +75,9 @@ pub enum Error {
     /// Ctrl-C or SIGTERM stopped the work; the lock was released, what landed stays.
     #[error("interrupted by {signal}; the lake's lock is released and the next run resumes")]
     Interrupted { signal: &'static str },
+    /// Something the command names is not in the lake (a user without a collection).
+    #[error("{0}")]
+    NotFound(String),
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),

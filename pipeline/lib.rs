@@ -12,7 +12,7 @@
 //! ## The lake's key tree (relative to the lake root: a folder or `s3://bucket/prefix`)
 //! ```text
 //! bronze/<table>/year=YYYY/month=MM/day=DD/<run_id>/<query>-<page>.json   raw bodies, never modified
-//! bronze/_calls/year=Y/month=M/day=D/<run_id>.parquet                       one row per HTTP call (bronze_api_calls)
+//! bronze/_calls/year=Y/month=M/day=D/<run_id>-<part>.parquet                one row per HTTP call (bronze_api_calls), in parts
 //! _runs/<run_id>.json                                                     run manifest: asked, counts, outcome
 //! _lock/run/<n>.json                                                      the run lock (create-only, leased)
 //! staging/bronze_tcg_<name>/year=Y/month=M/day=D/<run_id>.parquet          bronze records as tables (bronze_tcg_*)

@@ -2,16 +2,20 @@
 //!
 //! - Reads: sources, through [`Lander::page`]; the same day's manifests and bronze keys (resume).
 //! - Writes: `bronze/<table>/year=/month=/day=/<run_id>/<query>-<page>.json` (create-only),
-//!   `bronze/_calls/year=Y/month=M/day=D/<run_id>.parquet` (unpadded), `_runs/<run_id>.json`.
+//!   the call log in parts `bronze/_calls/year=Y/month=M/day=D/<run_id>-<part>.parquet`
+//!   (unpadded, create-only, [`keys::call_log`]), `_runs/<run_id>.json`.
 //! - Guarantees: a body lands only after its check passed, exactly as received, never over an
 //!   existing object; a request that already landed the same day (any earlier run, finished or
-//!   not) is read back instead of fetched again; a run that lands nothing writes nothing.
+//!   not) is read back instead of fetched again; a run that lands nothing writes nothing. The
+//!   call log is written in parts as calls settle, so a run killed outright loses the rows of its
+//!   last < [`CALL_PART_ROWS`] calls at most (and the daily budget counts the rest).
 //! - Commit point: each body's create-only put; the manifest's final rewrite records the outcome.
 pub mod manifest;
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::AtomicU64;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::{NaiveDate, Utc};
@@ -54,6 +58,22 @@ pub struct IngestOptions {
     pub progress: ProgressMode,
 }
 
+/// Settled calls (answered and landed, or failed) that make the run write a call-log part.
+pub const CALL_PART_ROWS: usize = 100;
+
+/// Age of the oldest unwritten settled call that makes the run write a part anyway (slow,
+/// throttled runs): 60 s.
+pub const CALL_PART_SECS: Duration = Duration::from_secs(60);
+
+/// What of the call log a run has written.
+struct CallLog {
+    /// Parts written so far; the next is `parts + 1`.
+    parts: u32,
+    /// Call ids already in a part.
+    written: HashSet<String>,
+    last_write: Instant,
+}
+
 /// Where a page's body comes from.
 enum BodyFrom<'a> {
     /// Fetched over HTTP with these page parameters; counts once `check` passes.
@@ -79,6 +99,7 @@ pub struct Lander {
     resumable: HashMap<PageId, String>,
     clients: Mutex<HashMap<String, (String, Arc<Fetcher>)>>,
     next_call: Arc<AtomicU64>,
+    call_log: tokio::sync::Mutex<CallLog>,
     progress: Progress,
 }
 
@@ -217,7 +238,46 @@ impl Lander {
             c.bytes_landed += n;
         });
         self.progress.page_done();
+        self.write_calls(false).await?;
         Ok(fetched.body)
+    }
+
+    /// Every call of the run so far, every source, by start time then call id.
+    fn all_calls(&self) -> Vec<calls::CallRecord> {
+        let clients = self.clients.lock().expect("clients lock");
+        let mut all: Vec<_> = clients.values().flat_map(|(_, f)| f.calls()).collect();
+        all.sort_by(|a, b| (a.started_at, &a.call_id).cmp(&(b.started_at, &b.call_id)));
+        all
+    }
+
+    /// Writes the next call-log part: with `all`, every call not yet written (the run's end);
+    /// else the settled ones (failed, or landed: a body on its way to bronze waits for its key),
+    /// once there are [`CALL_PART_ROWS`] of them or the last part is [`CALL_PART_SECS`] old.
+    async fn write_calls(&self, all: bool) -> Result<()> {
+        let mut log = self.call_log.lock().await;
+        let started = self.next_call.load(Ordering::SeqCst).saturating_sub(1) as usize;
+        let unwritten = started.saturating_sub(log.written.len());
+        let due = all
+            || unwritten >= CALL_PART_ROWS
+            || (unwritten > 0 && log.last_write.elapsed() >= CALL_PART_SECS);
+        if !due {
+            return Ok(());
+        }
+        let part: Vec<calls::CallRecord> = self
+            .all_calls()
+            .into_iter()
+            .filter(|c| !log.written.contains(&c.call_id))
+            .filter(|c| all || c.error.is_some() || c.bronze_key.is_some())
+            .collect();
+        let enough = part.len() >= CALL_PART_ROWS || log.last_write.elapsed() >= CALL_PART_SECS;
+        if part.is_empty() || !(all || enough) {
+            return Ok(());
+        }
+        write_call_log(&self.lake, self.date, &self.run_id, log.parts + 1, &part).await?;
+        log.parts += 1;
+        log.written.extend(part.into_iter().map(|c| c.call_id));
+        log.last_write = Instant::now();
+        Ok(())
     }
 
     /// Counts `n` records `source` skipped by its rule (not fetched, not an error).
@@ -346,6 +406,11 @@ pub async fn ingest(
         resumable,
         clients: Mutex::new(HashMap::new()),
         next_call: Arc::new(AtomicU64::new(1)),
+        call_log: tokio::sync::Mutex::new(CallLog {
+            parts: 0,
+            written: HashSet::new(),
+            last_write: Instant::now(),
+        }),
         progress: Progress::new(opts.progress),
     };
     tracing::info!(%run_id, %selection, date = %opts.date, "ingest started");
@@ -376,12 +441,7 @@ pub async fn ingest(
         }
     }
     lander.progress.finish();
-    let calls: Vec<calls::CallRecord> = {
-        let clients = lander.clients.lock().expect("clients lock");
-        let mut all: Vec<_> = clients.values().flat_map(|(_, f)| f.calls()).collect();
-        all.sort_by(|a, b| (a.started_at, &a.call_id).cmp(&(b.started_at, &b.call_id)));
-        all
-    };
+    let calls = lander.all_calls();
     let written = *lander.manifest_written.lock().await;
     {
         let mut m = lander.manifest.lock().expect("manifest lock");
@@ -396,7 +456,7 @@ pub async fn ingest(
         };
     }
     if written {
-        write_call_log(lake, opts.date, &run_id, &calls).await?;
+        lander.write_calls(true).await?;
         lander.write_manifest().await?;
     }
     let m = lander.manifest.lock().expect("manifest lock").clone();
@@ -407,10 +467,11 @@ async fn write_call_log(
     lake: &Lake,
     date: NaiveDate,
     run_id: &str,
+    part: u32,
     calls: &[calls::CallRecord],
 ) -> Result<()> {
     let batch = calls::to_batch(calls)?;
-    let key = keys::call_log(date, run_id);
+    let key = keys::call_log(date, run_id, part);
     let props = crate::lake::parquet_props();
     let bytes = crate::lake::encode_parquet(&key, batch.schema(), &[batch], props)?;
     match lake.put_create(&key, bytes).await? {
@@ -419,7 +480,24 @@ async fn write_call_log(
     }
 }
 
-/// Calls made to `source` on `date` by earlier runs, from their call logs.
+/// The keys of `run_id`'s call log on `date`, in part order: its parts ([`keys::call_log`]),
+/// or the single `<run_id>.parquet` of lakes written before parts existed.
+pub async fn call_log_keys(lake: &Lake, date: NaiveDate, run_id: &str) -> Result<Vec<String>> {
+    let prefix = keys::call_log_prefix(date, run_id);
+    let legacy = format!(
+        "{}{run_id}.parquet",
+        keys::day_partition(keys::CALLS_FOLDER, date)
+    );
+    Ok(lake
+        .list(&keys::day_partition(keys::CALLS_FOLDER, date))
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k == &legacy || (k.starts_with(&prefix) && k.ends_with(".parquet")))
+        .collect())
+}
+
+/// Calls made to `source` on `date` by earlier runs, from their call logs (every part).
 async fn calls_today(lake: &Lake, date: NaiveDate, source: &str) -> Result<u64> {
     use arrow::array::AsArray;
     use parquet::arrow::{arrow_reader::ParquetRecordBatchReaderBuilder, ProjectionMask};

@@ -11,7 +11,7 @@ use super::sources::{SelectionArgs, SourceArgs};
 use super::{locked, open_lake, Exit, SummaryFormat};
 use crate::bronze::{self, IngestOptions, Manifest, Outcome};
 use crate::progress::ProgressMode;
-use crate::Result;
+use crate::{Error, Result};
 
 #[derive(Debug, Clone, Args)]
 pub struct IngestArgs {
@@ -28,13 +28,14 @@ pub struct IngestArgs {
 }
 
 pub async fn run(args: IngestArgs, lake: &str, progress: ProgressMode) -> Result<Exit> {
+    let date = partition_date(args.date)?;
     let lake = open_lake(lake).await?;
     let run_id = bronze::new_run_id();
     let manifest = locked(&lake, &run_id, async {
         let sources = args.sources.build().await?;
         let opts = IngestOptions {
             run_id: run_id.clone(),
-            date: args.date.unwrap_or_else(|| Utc::now().date_naive()),
+            date,
             progress,
         };
         let result =
@@ -45,6 +46,21 @@ pub async fn run(args: IngestArgs, lake: &str, progress: ProgressMode) -> Result
     .await?;
     print!("{}", summary(&manifest, lake.uri(), args.format));
     Ok(exit_for(manifest.outcome))
+}
+
+/// The bronze partition date of `--date`: today (UTC) when absent.
+///
+/// Errors: [`Error::Usage`] for a day after today (UTC): a partition is a day that has begun,
+/// and a future one would hide today's resume and budget.
+pub fn partition_date(date: Option<NaiveDate>) -> Result<NaiveDate> {
+    let today = Utc::now().date_naive();
+    match date {
+        Some(d) if d > today => Err(Error::Usage(format!(
+            "--date {d} is in the future (today is {today}, UTC)"
+        ))),
+        Some(d) => Ok(d),
+        None => Ok(today),
+    }
 }
 
 /// The exit code of a run's outcome.

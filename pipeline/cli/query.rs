@@ -57,7 +57,9 @@ pub async fn run(args: QueryArgs, lake: &str) -> Result<Exit> {
     let lake = crate::lake::Lake::open_existing(lake)?;
     lake.check().await?;
     let ctx = query::session(&lake).await?;
-    let (schema, batches) = query::run(&ctx, &sql).await?;
+    let (schema, batches) = query::run(&ctx, &sql)
+        .await
+        .map_err(|e| blame_param(e, &params))?;
     if let Some(path) = &args.output {
         let bytes = match args.format {
             Format::Parquet => query::to_parquet(&schema, &batches)?,
@@ -85,6 +87,20 @@ pub async fn run(args: QueryArgs, lake: &str) -> Result<Exit> {
         source,
     })?;
     Ok(Exit::Ok)
+}
+
+/// `e` as a usage error naming the `--param` whose value it quotes (`Cannot cast string 'abc'
+/// to value of Int32 type`), so a bad value is not reported as a SQL error; else `e`.
+fn blame_param(e: Error, params: &[(String, String)]) -> Error {
+    let Error::DataFusion(df) = &e else { return e };
+    let text = df.strip_backtrace();
+    for line in text.lines() {
+        let quoted = |(_, v): &&(String, String)| line.contains(&format!("'{v}'"));
+        if let Some((name, value)) = params.iter().find(quoted) {
+            return Error::Usage(format!("--param {name}={value:?}: {}", line.trim()));
+        }
+    }
+    e
 }
 
 /// The SQL of a file on disk, else of the named query with that name.

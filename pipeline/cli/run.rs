@@ -59,10 +59,12 @@ pub async fn run(args: RunArgs, lake: &str, progress: ProgressMode) -> Result<Ex
     if let Some(user) = &args.user {
         collection::check_user(user)?;
     }
+    let date = super::ingest::partition_date(args.date)?;
     let lake = open_lake(lake).await?;
     let run_id = bronze::new_run_id();
     // The report is printed after the lock is released, so a closed stdout cannot hold it.
-    let (exit, report) = locked(&lake, &run_id, steps(&args, &lake, &run_id, progress)).await?;
+    let steps = steps(&args, &lake, &run_id, date, progress);
+    let (exit, report) = locked(&lake, &run_id, steps).await?;
     print!("{report}");
     Ok(exit)
 }
@@ -71,6 +73,7 @@ async fn steps(
     args: &RunArgs,
     lake: &Lake,
     run_id: &str,
+    date: chrono::NaiveDate,
     progress: ProgressMode,
 ) -> Result<(Exit, String)> {
     use std::fmt::Write;
@@ -78,7 +81,7 @@ async fn steps(
     let sources = args.sources.build().await?;
     let opts = IngestOptions {
         run_id: run_id.to_string(),
-        date: args.date.unwrap_or_else(|| Utc::now().date_naive()),
+        date,
         progress,
     };
     let ingested = bronze::ingest(lake, &sources.sources, &args.selection.selection(), &opts).await;

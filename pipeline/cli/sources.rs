@@ -66,7 +66,7 @@ pub struct SelectionArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
     pub generation: Option<u8>,
     /// Cards whose name holds this Pokémon's name (e.g. "Pikachu" finds "Pikachu V").
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub pokemon: Option<String>,
     /// A raw Lucene-like `q` for /cards, e.g. 'set.series:Base rarity:"Rare Holo"'.
     #[arg(long, value_name = "Q")]
@@ -140,8 +140,8 @@ pub struct SourceArgs {
     /// key, 20,000 with one (the documented daily limits); none for the sample source.
     #[arg(long, env = "POKELAKE_CALLS_PER_DAY")]
     pub calls_per_day: Option<u64>,
-    /// Calls in flight at once.
-    #[arg(long, env = "POKELAKE_CONCURRENCY", default_value_t = 4)]
+    /// Calls in flight at once (at least 1).
+    #[arg(long, env = "POKELAKE_CONCURRENCY", default_value_t = 4, value_parser = at_least_one)]
     pub concurrency: usize,
     /// Seconds before a call times out.
     #[arg(long, env = "POKELAKE_TIMEOUT", default_value_t = 30.0)]
@@ -180,6 +180,15 @@ pub struct SourceArgs {
     /// Do not call PokeAPI at all (silver keeps the last snapshot, or the embedded reference).
     #[arg(long)]
     pub no_species: bool,
+}
+
+/// A count that must be at least 1 (`--concurrency`).
+fn at_least_one(s: &str) -> std::result::Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Sources built from the flags; holds the in-process sample API while they run.

@@ -81,12 +81,13 @@ fn field(s: &str) -> String {
 
 /// The export document of `user`'s current collection.
 ///
-/// Errors: [`Error::Usage`] for an unsafe user id or a user with no events in the lake.
+/// Errors: [`Error::Usage`] for an unsafe user id; [`Error::NotFound`] for a user with no events
+/// in the lake (exit 1, like a removal naming cards the user does not hold).
 pub async fn export(lake: &Lake, user: &str, format: Format) -> Result<String> {
     check_user(user)?;
     let events = events(lake, user).await?;
     if events.is_empty() {
-        return Err(Error::Usage(format!(
+        return Err(Error::NotFound(format!(
             "user {user} has no collection in the lake {}",
             lake.uri()
         )));

@@ -74,6 +74,7 @@ mod catalog;
 mod data;
 mod faults;
 mod images;
+mod planted;
 mod pokeapi;
 mod prices;
 mod query;

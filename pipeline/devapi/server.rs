@@ -32,6 +32,7 @@ struct Shared {
     faults: Mutex<FaultState>,
     requests: Mutex<Vec<RequestRecord>>,
     slow: Duration,
+    planted: super::planted::Planted,
     /// Asks the serving loop to close its listener for `refusal` ([`DevApi::refuse_connections`]).
     refuse: tokio::sync::Notify,
     refusal: Mutex<Duration>,
@@ -88,6 +89,7 @@ impl DevApi {
             faults: Mutex::new(FaultState::new(cfg.faults)),
             requests: Mutex::new(Vec::new()),
             slow,
+            planted: Default::default(),
             refuse: tokio::sync::Notify::new(),
             refusal: Mutex::new(Duration::ZERO),
             closed: tokio::sync::Notify::new(),
@@ -180,6 +182,12 @@ impl DevApi {
             .unwrap_or_else(PoisonError::into_inner) = served;
     }
 
+    /// Answers `path` (e.g. `/v2/cards/base1-4`, whatever the query) with `status` and `body`
+    /// from now on instead of the catalogue's answer (see `devapi::planted`); faults apply first.
+    pub fn plant(&self, path: &str, status: u16, body: impl Into<Vec<u8>>) {
+        self.shared.planted.set(path, status, body.into());
+    }
+
     /// Replaces the fault plan and resets the receipt counters.
     pub fn set_faults(&self, faults: FaultConfig) {
         *lock(&self.shared.faults) = FaultState::new(faults);
@@ -246,7 +254,10 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         }
     };
     let mut response = match fault {
-        None => respond(answer(&served), false),
+        None => respond(
+            shared.planted.get(&path).unwrap_or_else(|| answer(&served)),
+            false,
+        ),
         Some(FaultKind::TooMany) => respond(routes::error(429, "Too Many Requests"), true),
         Some(FaultKind::NameFallback) => respond(
             tcgdex_routes::wrong_record(&served, &path).unwrap_or_else(|| answer(&served)),

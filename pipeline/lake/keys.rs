@@ -48,9 +48,18 @@ pub fn day_partition(folder: &str, date: NaiveDate) -> String {
 /// `bronze/_calls/`: the call log table's folder.
 pub const CALLS_FOLDER: &str = "bronze/_calls/";
 
-/// `bronze/_calls/year=Y/month=M/day=D/<run_id>.parquet`: the run's call log.
-pub fn call_log(date: NaiveDate, run_id: &str) -> String {
-    format!("{}{run_id}.parquet", day_partition(CALLS_FOLDER, date))
+/// `bronze/_calls/year=Y/month=M/day=D/<run_id>-<part>.parquet`: part `part` (1, 2, ...,
+/// four digits) of the run's call log. A run writes a part every [`crate::bronze::CALL_PART_ROWS`]
+/// settled calls (or [`crate::bronze::CALL_PART_SECS`]) and one at its end, each create-only, so a
+/// killed run keeps the rows of every part it wrote.
+pub fn call_log(date: NaiveDate, run_id: &str, part: u32) -> String {
+    format!("{}{part:04}.parquet", call_log_prefix(date, run_id))
+}
+
+/// `bronze/_calls/year=Y/month=M/day=D/<run_id>-`: what every part of the run's call log starts
+/// with (run ids have a fixed length, so no other run's parts share it).
+pub fn call_log_prefix(date: NaiveDate, run_id: &str) -> String {
+    format!("{}{run_id}-", day_partition(CALLS_FOLDER, date))
 }
 
 /// `_runs/<run_id>.json`: the run manifest.
@@ -139,8 +148,8 @@ mod tests {
         assert_eq!(p.run_id, "20260307T101500Z-ab12");
         assert!(BronzeKey::parse("bronze/_calls/year=2026/month=3/day=7/x.parquet").is_none());
         assert_eq!(
-            call_log(d, "r"),
-            "bronze/_calls/year=2026/month=3/day=7/r.parquet"
+            call_log(d, "r", 2),
+            "bronze/_calls/year=2026/month=3/day=7/r-0002.parquet"
         );
     }
 

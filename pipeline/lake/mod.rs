@@ -6,6 +6,7 @@
 //!   overwritten ([`Lake::put_overwrite`] and [`Lake::delete`] refuse them); a put is atomic on every
 //!   backend (S3 PUT, local temp file + rename), so a reader sees a whole object or none.
 //! - Commit point: whatever a caller writes last; the lake itself has no transactions.
+pub mod crash;
 pub mod keys;
 pub mod lock;
 mod s3;
@@ -181,7 +182,10 @@ impl Lake {
             .put_opts(&self.path(key), PutPayload::from(bytes), opts)
             .await
         {
-            Ok(_) => Ok(Put::Created),
+            Ok(_) => {
+                crash::wrote(key);
+                Ok(Put::Created)
+            }
             Err(object_store::Error::AlreadyExists { .. }) => Ok(Put::AlreadyExists),
             Err(e) => Err(Error::store(key, e)),
         }
@@ -193,8 +197,9 @@ impl Lake {
         self.store
             .put(&self.path(key), PutPayload::from(bytes))
             .await
-            .map(|_| ())
-            .map_err(|e| Error::store(key, e))
+            .map_err(|e| Error::store(key, e))?;
+        crash::wrote(key);
+        Ok(())
     }
 
     /// Reads the object at `key`.
@@ -254,7 +259,10 @@ impl Lake {
     pub async fn delete(&self, key: &str) -> Result<()> {
         refuse_bronze(key)?;
         match self.store.delete(&self.path(key)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {
+                crash::wrote(key);
+                Ok(())
+            }
             Err(e) => Err(Error::store(key, e)),
         }
     }

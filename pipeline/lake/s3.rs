@@ -5,6 +5,10 @@
 //! A plain-`http://` endpoint needs `AWS_ALLOW_HTTP=true`; without static credentials (or a web
 //! identity / container credential source) the lake is refused at once instead of waiting on the
 //! instance-metadata address: object_store has no `~/.aws` profile support.
+//!
+//! Failed requests (5xx, throttling, connection errors, timeouts) are retried with backoff for
+//! up to `POKELAKE_S3_RETRY_SECS` seconds (default 180, object_store's own default), so a short
+//! S3 outage is ridden out and a long one fails the command naming the key.
 use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
 
 use crate::{Error, Result};
@@ -36,6 +40,17 @@ pub(super) fn build(uri: &str, bucket: &str) -> Result<AmazonS3> {
         if ep.starts_with("http://") {
             tracing::info!(endpoint = %ep, "S3 endpoint is plain HTTP (AWS_ALLOW_HTTP=true)");
         }
+    }
+    if let Some(secs) = var("POKELAKE_S3_RETRY_SECS") {
+        let secs: f64 = secs.trim().parse().map_err(|_| {
+            config(format!(
+                "POKELAKE_S3_RETRY_SECS={secs:?} is not a number of seconds"
+            ))
+        })?;
+        builder = builder.with_retry(object_store::RetryConfig {
+            retry_timeout: std::time::Duration::from_secs_f64(secs.max(0.0)),
+            ..Default::default()
+        });
     }
     if var("AWS_REGION").is_none() && var("AWS_DEFAULT_REGION").is_none() {
         builder = builder.with_region("us-east-1");

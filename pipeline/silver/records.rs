@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::canonical::record_hash;
 use super::table::BRONZE_API_CALLS;
 use crate::contract::Contract;
-use crate::lake::keys::{self, BronzeKey};
+use crate::lake::keys::BronzeKey;
 use crate::lake::Lake;
 use crate::{Error, Result};
 
@@ -86,23 +86,26 @@ struct Page<'a> {
 }
 
 /// `bronze_key` → the call that landed it, from the call logs of the bronze runs `runs`
-/// (`bronze/_calls/<date>/<run_id>.parquet`: the run that lands a page logs its call). A run
-/// without a call log (killed, or still running) names none. When several calls name the same
-/// key (it should not happen), the earliest successful one wins.
+/// (every part of `bronze/_calls/<date>/<run_id>-<part>.parquet`, [`crate::bronze::call_log_keys`]:
+/// the run that lands a page logs its call). A run without a call log (killed before its first
+/// part, or still running) names none. When several calls name the same key (it should not
+/// happen), the earliest successful one wins.
 pub async fn call_index(
     lake: &Lake,
     runs: &BTreeSet<(NaiveDate, String)>,
 ) -> Result<HashMap<String, CallRef>> {
     let mut out: HashMap<String, CallRef> = HashMap::new();
-    let logs = futures::stream::iter(runs.iter().map(|(date, run_id)| async move {
-        let key = keys::call_log(*date, run_id);
-        let bytes = lake.get_opt(&key).await?;
+    let mut parts = Vec::new();
+    for (date, run_id) in runs {
+        parts.extend(crate::bronze::call_log_keys(lake, *date, run_id).await?);
+    }
+    let logs = futures::stream::iter(parts.into_iter().map(|key| async move {
+        let bytes = lake.get(&key).await?;
         Ok::<_, Error>((key, bytes))
     }))
     .buffered(8);
     futures::pin_mut!(logs);
     while let Some((key, bytes)) = logs.try_next().await? {
-        let Some(bytes) = bytes else { continue };
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
             .and_then(|b| b.build())
             .map_err(|e| Error::encode(&key, e))?;

@@ -55,6 +55,10 @@ impl Default for HttpConfig {
     }
 }
 
+/// Largest body a call accepts: 32 MiB (a full page of 250 cards is about 1 MB). A bigger
+/// answer fails its request at once, unread past the limit, and is never stored.
+pub const MAX_BODY_BYTES: u64 = 32 << 20;
+
 /// The User-Agent every call sends: `pokelake/<version>`.
 pub const USER_AGENT: &str = concat!(
     "pokelake/",
@@ -256,6 +260,10 @@ impl Fetcher {
         };
         let status = resp.status();
         let wait = retry_after(resp.headers());
+        if let Some(len) = resp.content_length().filter(|n| *n > MAX_BODY_BYTES) {
+            let detail = format!("a body of {len} bytes is over the {MAX_BODY_BYTES}-byte limit");
+            return (Some(status.as_u16()), None, Outcome::Fail(detail));
+        }
         let body = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -268,6 +276,13 @@ impl Fetcher {
             }
         };
         let code = status.as_u16();
+        if body.len() as u64 > MAX_BODY_BYTES {
+            let detail = format!(
+                "a body of {} bytes is over the {MAX_BODY_BYTES}-byte limit",
+                body.len()
+            );
+            return (Some(code), None, Outcome::Fail(detail));
+        }
         let outcome = if status.is_success() {
             match check(&body) {
                 Ok(()) => Outcome::Done(body.clone()),
@@ -381,7 +396,11 @@ impl Fetcher {
 
     /// Call `index` of this fetcher's log (e.g. [`Fetched::call_index`]), without copying the log.
     pub fn call(&self, index: usize) -> Option<CallRecord> {
-        self.calls.lock().expect("call log lock").get(index).cloned()
+        self.calls
+            .lock()
+            .expect("call log lock")
+            .get(index)
+            .cloned()
     }
 }
 

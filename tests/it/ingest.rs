@@ -103,13 +103,20 @@ async fn all_lands_every_page_byte_for_byte_at_its_key() {
     }
 }
 
-async fn call_log(lake: &Lake, m: &Manifest) -> arrow::record_batch::RecordBatch {
-    let bytes = lake.get(&keys::call_log(m.date, &m.run_id)).await.unwrap();
-    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+/// The run's call log, every part in order, as one batch.
+pub async fn call_log(lake: &Lake, m: &Manifest) -> arrow::record_batch::RecordBatch {
+    let mut batches = Vec::new();
+    for key in pokelake::bronze::call_log_keys(lake, m.date, &m.run_id)
+        .await
         .unwrap()
-        .build()
-        .unwrap();
-    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+    {
+        let bytes = lake.get(&key).await.unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .unwrap()
+            .build()
+            .unwrap();
+        batches.extend(reader.map(|b| b.unwrap()));
+    }
     arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
 }
 
