@@ -75,7 +75,7 @@ mod case_1_type_drift {
     use serde_json::{json, Value};
 
     use super::{put_page, real_cards_in_release_order, real_data, rows};
-    use crate::silver::{differing, full_refresh, silver_files};
+    use crate::silver::assert_equals_a_full_refresh;
     use crate::support::lakes;
 
     fn card(id: &str, hp: Value, evolves_to: Value) -> Value {
@@ -170,12 +170,7 @@ mod case_1_type_drift {
                 "{}",
                 t.kind
             );
-            let incremental = silver_files(&t.lake).await;
-            full_refresh(&t.lake).await;
-            assert_eq!(
-                differing(&silver_files(&t.lake).await, &incremental),
-                Vec::<String>::new()
-            );
+            assert_equals_a_full_refresh(&t.lake, t.kind).await;
         }
     }
 
@@ -1103,7 +1098,7 @@ mod case_9_watermarks {
 
     use super::{put_page, real_data, real_sets, rows};
     use crate::silver::{
-        assert_unique_keys, differing, full_refresh, read_table, silver_files, string_values,
+        assert_equals_a_full_refresh, assert_unique_keys, read_table, string_values,
     };
     use crate::support::{day, fast_http, ingest, lakes};
 
@@ -1205,14 +1200,7 @@ mod case_9_watermarks {
             let (n_cards, _, _) = assert_unique_keys(&t.lake, t.kind).await;
             assert_eq!(n_cards, cat.cards.len(), "{}: every card once", t.kind);
 
-            let incremental = silver_files(&t.lake).await;
-            full_refresh(&t.lake).await;
-            assert_eq!(
-                differing(&silver_files(&t.lake).await, &incremental),
-                Vec::<String>::new(),
-                "{}: incremental = --full-refresh",
-                t.kind
-            );
+            assert_equals_a_full_refresh(&t.lake, t.kind).await;
             api.shutdown().await;
         }
     }
@@ -1299,14 +1287,7 @@ mod case_9_watermarks {
             assert_eq!(s.full_refresh, None, "{}", t.kind);
             let (n_cards, _, _) = assert_unique_keys(&t.lake, t.kind).await;
             assert_eq!(n_cards, cat.cards.len(), "{}: every card once", t.kind);
-            let incremental = silver_files(&t.lake).await;
-            full_refresh(&t.lake).await;
-            assert_eq!(
-                differing(&silver_files(&t.lake).await, &incremental),
-                Vec::<String>::new(),
-                "{}: incremental = --full-refresh",
-                t.kind
-            );
+            assert_equals_a_full_refresh(&t.lake, t.kind).await;
             api.shutdown().await;
         }
     }
@@ -1364,12 +1345,7 @@ mod case_9_watermarks {
                 .collect();
             assert_eq!(got.len(), 171, "{}: none twice", t.kind);
             assert_eq!(got_set, want, "{}: every set, at its record", t.kind);
-            let incremental = silver_files(&t.lake).await;
-            full_refresh(&t.lake).await;
-            assert_eq!(
-                differing(&silver_files(&t.lake).await, &incremental),
-                Vec::<String>::new()
-            );
+            assert_equals_a_full_refresh(&t.lake, t.kind).await;
         }
     }
 }

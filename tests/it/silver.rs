@@ -112,6 +112,18 @@ pub(crate) async fn full_refresh(lake: &Lake) -> Summary {
     pokelake::silver::build_with(lake, &opts).await.unwrap()
 }
 
+/// Snapshots the lake's silver files, runs `--full-refresh`, and asserts it wrote the same bytes:
+/// the incremental state equals a clean build (`at` names the lake in the message).
+pub(crate) async fn assert_equals_a_full_refresh(lake: &Lake, at: &str) {
+    let incremental = silver_files(lake).await;
+    full_refresh(lake).await;
+    assert_eq!(
+        differing(&silver_files(lake).await, &incremental),
+        Vec::<String>::new(),
+        "{at}: incremental = --full-refresh"
+    );
+}
+
 /// The file names of two listings that differ, for a short assertion message.
 pub(crate) fn differing(a: &[(String, Bytes)], b: &[(String, Bytes)]) -> Vec<String> {
     let a: BTreeMap<&String, &Bytes> = a.iter().map(|(k, v)| (k, v)).collect();
