@@ -315,11 +315,27 @@ mod case_2_species_links {
             ]
         );
         let detail = |key: &str| &f.iter().find(|x| x.key == key).unwrap().detail;
-        assert_eq!(detail("svp-6"), "given 922 Pawmo, name says 923 Pawmot");
-        assert_eq!(
-            detail("me2pt5-164"),
-            "given 206 Dunsparce, name says 982 Dudunsparce"
-        );
+        let pawmot = "given 922 Pawmo, name says 923 Pawmot";
+        let klinklang = "given 599 Klink, name says 601 Klinklang";
+        for (key, want) in [
+            ("sv1-209", pawmot),
+            ("sv2-76", pawmot),
+            ("svp-6", pawmot),
+            ("zsv10pt5-63", klinklang),
+            ("zsv10pt5-141", klinklang),
+            ("me2pt5-72", "given 940 Wattrel, name says 941 Kilowattrel"),
+            ("me2pt5-84", "given 183 Marill, name says 184 Azumarill"),
+            (
+                "me2pt5-164",
+                "given 206 Dunsparce, name says 982 Dudunsparce",
+            ),
+            (
+                "me2pt5-206",
+                "Trainer card \"Team Rocket's Hypnotizer\" carries 97 Hypno",
+            ),
+        ] {
+            assert_eq!(detail(key), want, "{key}");
+        }
         assert_eq!(keys(f, quality::TRAINER_WITH_SPECIES), ["me2pt5-206"]);
         assert!(keys(f, quality::UNKNOWN_SPECIES).is_empty());
         assert!(keys(f, quality::UNKNOWN_SET).is_empty());
@@ -799,7 +815,28 @@ mod case_6_partitions {
     use serde_json::json;
 
     use crate::readers::*;
-    use crate::support::day;
+    use crate::support::{day, objects};
+
+    /// No partition value needs escaping: every `key=value` folder of every table holds digits
+    /// and dashes only (dates, years, months, days, buckets), never a set name or free text.
+    #[tokio::test]
+    async fn partition_values_are_numbers_and_dates_only() {
+        for b in built("field_case_6_paths").await {
+            let mut seen = 0;
+            for (key, _) in objects(&b.t.lake, "").await {
+                for part in key.split('/').filter(|p| p.contains('=')) {
+                    let (name, value) = part.split_once('=').unwrap();
+                    assert!(
+                        !name.is_empty() && value.chars().all(|c| c.is_ascii_digit() || c == '-'),
+                        "{}: {key}",
+                        b.t.kind
+                    );
+                    seen += 1;
+                }
+            }
+            assert!(seen > 0, "{}: no partitioned key", b.t.kind);
+        }
+    }
 
     /// DuckDB's `read_parquet(..., hive_partitioning=true)` (on S3: a pyarrow dataset, so pyarrow's
     /// typing) gives every partition column of every table by its values, with no `hive_types`:
