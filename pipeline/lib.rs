@@ -26,6 +26,7 @@
 //! ```
 //! Contracts for every table are in `schemas/` ([`contract`]); transform SQL is in `queries/`.
 //! Everything reaches storage through [`lake::Lake`]; nothing writes to a local disk behind it.
+pub mod bench;
 pub mod bronze;
 pub mod cli;
 pub mod collection;

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand; [`run`] is the single place that turns outcomes
 //! into exit codes (0 ok, 1 failed, 2 usage, 3 partial: something landed, something did not).
+mod bench;
 mod collection;
 mod dev_api;
 mod gold;
@@ -61,6 +62,8 @@ pub enum Command {
     Collection(collection::CollectionArgs),
     /// Download the card images silver lists into the lake (content-addressed, WebP renditions).
     Images(images::ImagesArgs),
+    /// Benchmark bronze → silver → gold at backfill scale against DuckDB (generated data).
+    Bench(bench::BenchArgs),
 }
 
 /// How a finished command ended.
@@ -85,6 +88,10 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Run(args) => run::run(args, &cli.lake, cli.progress).await,
         Command::Collection(args) => collection::run(args, &cli.lake).await,
         Command::Images(args) => images::run(args, &cli.lake, cli.progress).await,
+        // The bench's lake is a temp folder unless --lake names another than the default.
+        Command::Bench(args) => {
+            bench::run(args, Some(cli.lake.as_str()).filter(|l| *l != "./lake")).await
+        }
     }
 }
 
@@ -116,7 +123,9 @@ pub(crate) fn lock_ttl() -> Duration {
 
 /// Runs `work` holding the lake's writer lock (`_lock/run/`): every command that writes
 /// (`run`, `ingest`, `silver`, `gold`, `collection import|remove`) takes it, so two writers never
-/// overlap. Ctrl-C or SIGTERM stops the work, releases the lock and ends with exit code 130.
+/// overlap. Holding it, a writer first removes the temp files a killed writer left in a folder
+/// lake ([`Lake::sweep_temp_files`]). Ctrl-C or SIGTERM stops the work, releases the lock and
+/// ends with exit code 130.
 ///
 /// Errors: [`Error::Locked`] naming the holder, [`Error::Interrupted`], or `work`'s error.
 pub(crate) async fn locked<T>(
@@ -127,6 +136,11 @@ pub(crate) async fn locked<T>(
     // Handlers are installed before the lock exists, so no signal can kill a holder unseen.
     let mut signals = Signals::install();
     let lock = Lock::acquire(lake, "run", owner, lock_ttl()).await?;
+    match lake.sweep_temp_files() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "removed the temp files of a killed writer"),
+        Err(e) => tracing::warn!("could not sweep temp files: {e}"),
+    }
     let result = tokio::select! {
         r = work => r,
         signal = signals.next() => Err(Error::Interrupted { signal }),
