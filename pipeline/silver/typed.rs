@@ -138,13 +138,24 @@ pub fn parse_api_date(s: &str) -> Option<NaiveDate> {
         .ok()
 }
 
-/// An API timestamp, `"YYYY/MM/DD HH:MM:SS"` without a zone, taken as UTC: ms since the epoch.
+/// An API timestamp as ms since the epoch: `"YYYY/MM/DD HH:MM:SS"` (the API's form, all 171 real
+/// sets), `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DDTHH:MM:SS` without a zone, taken as UTC; or RFC
+/// 3339 with a zone (`2022-10-10T17:12:00+02:00`), converted to UTC.
 pub fn parse_api_timestamp_ms(s: &str) -> Option<i64> {
     let s = s.trim();
-    NaiveDateTime::parse_from_str(s, "%Y/%m/%d %H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S"))
-        .ok()
-        .map(|t| t.and_utc().timestamp_millis())
+    [
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .map(|t| t.and_utc().timestamp_millis())
+    .or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.timestamp_millis())
+    })
 }
 
 /// Days since 1970-01-01 (Arrow `Date32`).
@@ -338,6 +349,18 @@ mod tests {
             parse_api_timestamp_ms("2022/10/10 15:12:00"),
             Some(1_665_414_720_000)
         );
+        for same in [
+            "2022-10-10 15:12:00",
+            "2022-10-10T15:12:00",
+            "2022-10-10T15:12:00Z",
+            "2022-10-10T17:12:00+02:00",
+        ] {
+            assert_eq!(
+                parse_api_timestamp_ms(same),
+                Some(1_665_414_720_000),
+                "{same}"
+            );
+        }
         assert_eq!(parse_api_date("09/01/1999"), None);
         assert_eq!(parse_api_timestamp_ms("2022/10/10"), None);
     }
