@@ -161,12 +161,20 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
                 s.full_refresh = Some("no watermark: no silver run committed yet".into());
                 None
             }
-            Some(wm) => match State::read(lake).await? {
-                Some(state) => Some((wm, state)),
-                None => {
+            Some(wm) => match State::read(lake).await {
+                Ok(Some(state)) => Some((wm, state)),
+                Ok(None) => {
                     s.full_refresh = Some("a silver table is missing".into());
                     None
                 }
+                // A contract that gained columns (an upgrade): rebuild the tables to it.
+                Err(Error::Contract { table, column, .. }) => {
+                    s.full_refresh = Some(format!(
+                        "{table} in the lake differs from its contract at {column}"
+                    ));
+                    None
+                }
+                Err(e) => return Err(e),
             },
         }
     };

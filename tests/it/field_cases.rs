@@ -925,6 +925,63 @@ mod case_7_late_fields {
         );
     }
 
+    /// A lake written before the contract gained columns (`level`, `ancient_trait`,
+    /// `ancient_trait_text`, `source_drift`): the next run rebuilds the tables to the contract,
+    /// saying why, and equals a full refresh.
+    #[tokio::test]
+    async fn a_table_of_an_older_contract_is_rebuilt_to_the_new_one() {
+        let card =
+            |id: &str| json!({"id": id, "name": "Pikachu", "supertype": "Pokémon", "level": "12"});
+        for t in lakes("field_case_7_upgrade") {
+            put_page(&t.lake, "tcg_cards", 0, "old", 1, &[card("base1-58")]).await;
+            pokelake::silver::build(&t.lake).await.unwrap();
+            let key = table::SILVER_TCG_CARDS.file_key();
+            let new = crate::silver::read_table(&t.lake, table::SILVER_TCG_CARDS).await;
+            let keep: Vec<usize> = (0..new.num_columns())
+                .filter(|&i| {
+                    let name = new.schema().field(i).name().clone();
+                    ![
+                        "level",
+                        "ancient_trait",
+                        "ancient_trait_text",
+                        "source_drift",
+                    ]
+                    .contains(&name.as_str())
+                })
+                .collect();
+            let old = new.project(&keep).unwrap();
+            let mut bytes = Vec::new();
+            let mut w =
+                parquet::arrow::ArrowWriter::try_new(&mut bytes, old.schema(), None).unwrap();
+            w.write(&old).unwrap();
+            w.close().unwrap();
+            t.lake.put_overwrite(&key, bytes.into()).await.unwrap();
+
+            put_page(&t.lake, "tcg_cards", 1, "new", 1, &[card("base1-59")]).await;
+            let s = pokelake::silver::build(&t.lake).await.unwrap();
+            let why = s.full_refresh.unwrap_or_default();
+            assert!(
+                why.contains("silver_tcg_cards in the lake differs from its contract"),
+                "{why}"
+            );
+            let got = rows(
+                &t.lake,
+                "SELECT card_id, level FROM silver_tcg_cards ORDER BY card_id",
+            )
+            .await;
+            assert_eq!(
+                got,
+                [
+                    json!({"card_id": "base1-58", "level": "12"}),
+                    json!({"card_id": "base1-59", "level": "12"})
+                ],
+                "{}",
+                t.kind
+            );
+            crate::silver::assert_equals_a_full_refresh(&t.lake, t.kind).await;
+        }
+    }
+
     /// A price field null on the first page and numeric on a later one is a float column with the
     /// later values; a field no contract knows is a schema-drift row, and its card is kept.
     #[tokio::test]
