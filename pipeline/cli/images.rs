@@ -14,15 +14,12 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{locked, open_lake, Exit, SummaryFormat};
-use crate::devapi::{DevApi, DevApiConfig};
+use crate::devapi::{DevApi, DevApiConfig, IMAGE_HOST};
 use crate::images::{self, Options, Summary};
 use crate::lake::Lake;
 use crate::progress::ProgressMode;
 use crate::source::http::HttpConfig;
 use crate::{Error, Result};
-
-/// Host of the sample catalogue's image URLs, served by the sample API below `/images`.
-const SAMPLE_IMAGE_HOST: &str = "https://images.example.test";
 
 /// How the image step fetches and publishes (shared by `images` and `run --images`).
 #[derive(Debug, Clone, Args)]
@@ -126,7 +123,7 @@ pub(crate) async fn step(
             source: e,
         })?;
         opts.mirrors
-            .push((SAMPLE_IMAGE_HOST.to_string(), api.images_url()));
+            .push((IMAGE_HOST.to_string(), api.images_url()));
         Some(api)
     } else {
         None

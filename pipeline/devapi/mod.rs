@@ -91,6 +91,8 @@ pub use catalog::Catalog;
 pub use faults::{FaultConfig, FaultKind};
 pub use prices::PRICE_BASE_DATE;
 pub use server::DevApi;
+/// Host of the catalogue's image URLs, which [`DevApi::images_url`] serves.
+pub(crate) use sets::IMAGE_HOST;
 pub use tcgdex::TcgdexCatalog;
 
 /// How to start a [`DevApi`].
