@@ -1179,22 +1179,18 @@ mod case_9_watermarks {
     use arrow::array::AsArray;
     use arrow::datatypes::TimestampMillisecondType;
     use bytes::Bytes;
-    use pokelake::bronze::{self, IngestOptions};
     use pokelake::devapi::{DevApi, DevApiConfig, FaultConfig, FaultKind};
     use pokelake::lake::keys;
-    use pokelake::progress::ProgressMode;
     use pokelake::silver::canonical::record_hash;
     use pokelake::silver::table;
-    use pokelake::source::http::HttpConfig;
-    use pokelake::source::pokemontcg::PokemonTcg;
-    use pokelake::source::{Selection, Source};
+    use pokelake::source::Selection;
     use serde_json::Value;
 
     use super::{put_page, real_data, real_sets, rows};
     use crate::silver::{
         assert_equals_a_full_refresh, assert_unique_keys, read_table, string_values,
     };
-    use crate::support::{day, fast_http, ingest, lakes};
+    use crate::support::{bin, day, fast_http, ingest, lakes};
 
     /// Issue 10, case 9: pages that land after a silver run with an OLDER key (an earlier partition
     /// date) or an older fetch time are consumed by the next run, and it equals a full refresh.
@@ -1299,8 +1295,8 @@ mod case_9_watermarks {
         }
     }
 
-    /// Ingest with 4 fetches in flight and some card pages answering after 3 s; the run is
-    /// killed once the other pages have landed; `silver`; the ingest resumes; `silver` again:
+    /// `pokelake ingest` with 4 fetches in flight and some card pages answering after 3 s; the
+    /// process is killed once the other pages have landed; `silver`; the ingest resumes; `silver` again:
     /// every card once, and the incremental tables equal `--full-refresh` byte for byte.
     #[tokio::test]
     async fn a_run_killed_while_a_page_is_slow_resumes_and_silver_equals_a_full_refresh() {
@@ -1326,36 +1322,37 @@ mod case_9_watermarks {
             }
             let pages: usize = per_set.values().map(|n| n.div_ceil(250)).sum();
 
-            let http = HttpConfig {
-                timeout: Duration::from_secs(20),
-                ..fast_http()
+            // `pokelake ingest --all` as its own process, 4 fetches in flight; killed (SIGKILL)
+            // once the landed card pages have not changed for a second (the slow ones take 3 s).
+            let ingest_cli = || {
+                let mut cmd = tokio::process::Command::new(bin());
+                cmd.args(["ingest", "--all", "--lake", &t.uri])
+                    .args(["--api-url", &api.base_url(), "--rate-per-minute", "0"])
+                    .args(["--concurrency", "4", "--timeout", "20", "--no-species"])
+                    .args(["--progress", "off", "--format", "json"])
+                    .args(["--date", &day(0).to_string()])
+                    .env("POKELAKE_LOCK_TTL", "1")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped());
+                cmd
             };
-            let src: Box<dyn Source> = Box::new(PokemonTcg::new("sample", &api.base_url(), http));
-            let opts = IngestOptions {
-                run_id: bronze::new_run_id(),
-                date: day(0),
-                progress: ProgressMode::Off,
-            };
-            // Kill (drop) the run once the landed card pages have not changed for a second
-            // (the slow ones take 3 s).
-            let sources = [src];
-            let run = bronze::ingest(&t.lake, &sources, &Selection::All, &opts);
-            let watch = async {
-                let (mut landed, mut since) = (0, Instant::now());
-                loop {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    let now = t.lake.list("bronze/tcg_cards/").await.unwrap().len();
-                    if now != landed {
-                        (landed, since) = (now, Instant::now());
-                    } else if landed > 0 && since.elapsed() > Duration::from_secs(1) {
-                        return landed;
-                    }
+            let mut child = ingest_cli().spawn().unwrap();
+            let (mut landed, mut since) = (0, Instant::now());
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let now = t.lake.list("bronze/tcg_cards/").await.unwrap().len();
+                if now != landed {
+                    (landed, since) = (now, Instant::now());
+                } else if landed > 0 && since.elapsed() > Duration::from_secs(1) {
+                    break;
                 }
-            };
-            let landed = tokio::select! {
-                r = run => panic!("{}: the run ended before the kill (no slow page?): {r:?}", t.kind),
-                landed = watch => landed,
-            };
+                assert!(
+                    child.try_wait().unwrap().is_none(),
+                    "{}: the run ended before the kill (no slow page?)",
+                    t.kind
+                );
+            }
+            child.kill().await.unwrap();
             assert!(
                 landed < pages,
                 "{}: killed with {landed} of {pages} card pages landed",
@@ -1370,10 +1367,21 @@ mod case_9_watermarks {
             assert!(cards < cat.cards.len(), "{}: {cards}", t.kind);
 
             api.set_faults(FaultConfig::default());
-            let m = ingest(&t.lake, &api, Selection::All, 0, fast_http()).await;
-            assert!(m.errors.is_empty(), "{:?}", m.errors);
+            // The killed run's lock lasts its lease (POKELAKE_LOCK_TTL=1 s after its last renewal).
+            let mut out = ingest_cli().output().await.unwrap();
+            for _ in 0..10 {
+                if !String::from_utf8_lossy(&out.stderr).contains("locked by run") {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                out = ingest_cli().output().await.unwrap();
+            }
+            let e = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{}: {e}", t.kind);
+            let m: Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(
-                m.counts.pages_resumed as usize, landed_all,
+                m["counts"]["pages_resumed"].as_u64().unwrap() as usize,
+                landed_all,
                 "{}: the pages the killed run landed are resumed, not fetched",
                 t.kind
             );
