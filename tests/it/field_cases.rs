@@ -1466,7 +1466,7 @@ mod case_10_crash_and_overlap {
         assert_unique_keys, differing, full_refresh, key_rows, read_prices, read_table,
         silver_files,
     };
-    use crate::support::{bin, fast_http, folder_lake, ingest, lakes};
+    use crate::support::{bin, fast_http, folder_lake, ingest, lakes, objects};
 
     /// Issue 10, case 10: a run stopped at each failpoint (after the bronze records, after the
     /// prices, after the versions, just before the watermark) is completed by the next run: keys
@@ -1538,6 +1538,61 @@ mod case_10_crash_and_overlap {
             assert_eq!(
                 differing(&silver_files(&t.lake).await, &clean),
                 Vec::<String>::new()
+            );
+            api.shutdown().await;
+        }
+    }
+
+    /// The `pokelake silver` process stopped after its data files are written and before its
+    /// commit (`POKELAKE_FAILPOINT=silver-before-commit`), then run again: cards unique on card
+    /// id, versions on (card id, hash), prices on their key, and the same counts and rows as a
+    /// clean `silver` over a copy of the same bronze.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_silver_process_stopped_before_its_commit_reruns_to_a_clean_result() {
+        for (t, clean) in lakes("field_case_10_silver")
+            .into_iter()
+            .zip(lakes("field_case_10_clean"))
+        {
+            let api = DevApi::start(DevApiConfig::default()).await.unwrap();
+            ingest(&t.lake, &api, Selection::All, 0, fast_http()).await;
+            let silver = |uri: &str, failpoint: Option<&str>| {
+                let mut cmd = std::process::Command::new(bin());
+                cmd.args(["silver", "--lake", uri]);
+                if let Some(f) = failpoint {
+                    cmd.env("POKELAKE_FAILPOINT", f);
+                }
+                cmd.output().unwrap()
+            };
+            assert!(silver(&t.uri, None).status.success());
+            api.set_day(1);
+            ingest(&t.lake, &api, Selection::All, 1, fast_http()).await;
+            let stopped = silver(&t.uri, Some("silver-before-commit"));
+            let e = String::from_utf8_lossy(&stopped.stderr);
+            assert_eq!(stopped.status.code(), Some(1), "{}: {e}", t.kind);
+            assert!(e.contains("failpoint silver-before-commit"), "{e}");
+            let again = silver(&t.uri, None);
+            assert!(
+                again.status.success(),
+                "{}",
+                String::from_utf8_lossy(&again.stderr)
+            );
+            let counts = assert_unique_keys(&t.lake, t.kind).await;
+
+            for (key, body) in objects(&t.lake, "bronze/").await {
+                clean.lake.put_create(&key, body).await.unwrap();
+            }
+            assert!(silver(&clean.uri, None).status.success());
+            assert_eq!(
+                assert_unique_keys(&clean.lake, clean.kind).await,
+                counts,
+                "{}",
+                t.kind
+            );
+            assert_eq!(
+                content(&t.lake).await,
+                content(&clean.lake).await,
+                "{}",
+                t.kind
             );
             api.shutdown().await;
         }
