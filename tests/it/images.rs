@@ -5,7 +5,7 @@
 //! (`field_case_3_*`).
 use std::collections::{BTreeMap, BTreeSet};
 
-use pokelake::devapi::{DevApi, DevApiConfig};
+use pokelake::devapi::{DevApi, DevApiConfig, FaultKind};
 use pokelake::images::{self, Options, Summary};
 use pokelake::lake::Lake;
 use pokelake::progress::ProgressMode;
@@ -463,4 +463,42 @@ async fn run_with_images_prints_the_summary_and_the_benchmark_line() {
         .as_str()
         .unwrap()
         .starts_with(&format!("{CDN}/images/sha256/")));
+}
+
+#[tokio::test]
+async fn image_downloads_retry_5xx_like_the_api_client() {
+    for t in lakes("images_retry") {
+        let api = with_silver(&t).await;
+        let faults = pokelake::devapi::FaultConfig {
+            rate: 0.5,
+            kinds: vec![FaultKind::Internal, FaultKind::Unavailable],
+            times: 2,
+            ..Default::default()
+        };
+        api.set_faults(faults.clone());
+        let s = images::run(&t.lake, &options(&api)).await.unwrap();
+        let asked: BTreeSet<String> = image_requests(&api).into_iter().collect();
+        let faulted = asked
+            .iter()
+            .filter(|p| pokelake::devapi::expected_fault(&faults, p, "").is_some())
+            .count();
+        assert!(faulted > 0, "the plan faults some image");
+        assert_eq!(asked.len(), 24);
+        assert_eq!(image_requests(&api).len(), 24 + 2 * faulted, "{}", t.kind);
+        assert_eq!(s.requests, 24 + 2 * faulted);
+        assert_eq!(
+            (
+                s.downloaded,
+                s.stored,
+                s.reused,
+                s.missing,
+                s.broken,
+                s.objects_created
+            ),
+            (21, 18, 2, 3, 1, OBJECTS),
+            "{}: every fault retried away",
+            t.kind
+        );
+        api.shutdown().await;
+    }
 }
