@@ -1295,8 +1295,9 @@ mod case_9_watermarks {
         }
     }
 
-    /// `pokelake ingest` with 4 fetches in flight and some card pages answering after 3 s; the
-    /// process is killed once the other pages have landed; `silver`; the ingest resumes; `silver` again:
+    /// `pokelake ingest` with 4 fetches in flight and some card pages answering after 3 s (past
+    /// its 1 s timeout, so they are retried and never land); the process is killed once the
+    /// other pages have landed; `silver`; the ingest resumes; `silver` again:
     /// every card once, and the incremental tables equal `--full-refresh` byte for byte.
     #[tokio::test]
     async fn a_run_killed_while_a_page_is_slow_resumes_and_silver_equals_a_full_refresh() {
@@ -1323,12 +1324,12 @@ mod case_9_watermarks {
             let pages: usize = per_set.values().map(|n| n.div_ceil(250)).sum();
 
             // `pokelake ingest --all` as its own process, 4 fetches in flight; killed (SIGKILL)
-            // once the landed card pages have not changed for a second (the slow ones take 3 s).
+            // once the landed card pages have not changed for a second (the slow ones outlast the 1 s timeout).
             let ingest_cli = || {
                 let mut cmd = tokio::process::Command::new(bin());
                 cmd.args(["ingest", "--all", "--lake", &t.uri])
                     .args(["--api-url", &api.base_url(), "--rate-per-minute", "0"])
-                    .args(["--concurrency", "4", "--timeout", "20", "--no-species"])
+                    .args(["--concurrency", "4", "--timeout", "1", "--no-species"])
                     .args(["--progress", "off", "--format", "json"])
                     .args(["--date", &day(0).to_string()])
                     .env("POKELAKE_LOCK_TTL", "1")
@@ -1353,6 +1354,7 @@ mod case_9_watermarks {
                 );
             }
             child.kill().await.unwrap();
+            let landed = t.lake.list("bronze/tcg_cards/").await.unwrap().len();
             assert!(
                 landed < pages,
                 "{}: killed with {landed} of {pages} card pages landed",
