@@ -8,8 +8,10 @@
 //! tests run on a folder and on LocalStack (`support::lakes`).
 use std::path::PathBuf;
 
+use arrow::array::RecordBatch;
 use bytes::Bytes;
 use pokelake::lake::{keys, Lake};
+use pokelake::silver::{table, typed};
 use serde_json::Value;
 
 /// `../shared/pokemon-tcg-data`, or `None` after printing a SKIPPING line for `test`.
@@ -42,6 +44,38 @@ fn real_cards_in_release_order(data: &std::path::Path) -> Vec<Value> {
         out.extend(v.as_array().unwrap().iter().cloned());
     }
     out
+}
+
+/// The silver_tcg_cards columns the typing leaves to the merge.
+const CARD_LINEAGE: [&str; 5] = [
+    "bronze_key",
+    "call_id",
+    "first_seen_at",
+    "last_seen_at",
+    "species_from_name",
+];
+/// The silver_tcg_sets columns the typing leaves to the merge.
+const SET_LINEAGE: [&str; 5] = [
+    "cards_seen",
+    "bronze_key",
+    "call_id",
+    "first_seen_at",
+    "last_seen_at",
+];
+
+/// Card records through the silver typing ([`typed::card_row`]) into one batch of the
+/// contract's columns without [`CARD_LINEAGE`].
+fn typed_cards(cards: &[Value]) -> RecordBatch {
+    let rows: Vec<Value> = cards.iter().map(|c| typed::card_row(c, "h")).collect();
+    let schema = typed::record_schema(table::SILVER_TCG_CARDS.name, &CARD_LINEAGE).unwrap();
+    typed::to_batch("cards", schema, &rows).unwrap()
+}
+
+/// Set records through [`typed::set_row`] into one batch, as [`typed_cards`].
+fn typed_sets(sets: &[Value]) -> RecordBatch {
+    let rows: Vec<Value> = sets.iter().map(|s| typed::set_row(s, "h")).collect();
+    let schema = typed::record_schema(table::SILVER_TCG_SETS.name, &SET_LINEAGE).unwrap();
+    typed::to_batch("sets", schema, &rows).unwrap()
 }
 
 /// Puts `records` as one bronze page of `table` (`tcg_cards`, `tcg_sets`) at day `d`, run
@@ -221,10 +255,8 @@ mod case_2_species_links {
     use pokelake::silver::normalize::{base_pokemon_name, name_key};
     use pokelake::silver::quality;
     use pokelake::silver::species::{self, Master};
-    use pokelake::silver::{table, typed};
-    use serde_json::Value;
 
-    use super::real_data;
+    use super::{real_data, typed_cards, typed_sets};
     use crate::species::{json_files, keys, root, strings};
 
     #[test]
@@ -285,14 +317,8 @@ mod case_2_species_links {
         let cards = cards_json.clone();
         let sets = json_files(&data.join("sets"));
         assert_eq!((cards.len(), sets.len()), (20_078, 171));
-        let rows: Vec<Value> = cards.iter().map(|c| typed::card_row(c, "h")).collect();
-        let lineage = ["bronze_key", "call_id", "first_seen_at", "last_seen_at"];
-        let schema = typed::record_schema(table::SILVER_TCG_CARDS.name, &lineage).unwrap();
-        let cards = typed::to_batch("cards", schema, &rows).unwrap();
-        let rows: Vec<Value> = sets.iter().map(|s| typed::set_row(s, "h")).collect();
-        let lineage = ["cards_seen", "bronze_key", "call_id"];
-        let schema = typed::record_schema(table::SILVER_TCG_SETS.name, &lineage).unwrap();
-        let sets = typed::to_batch("sets", schema, &rows).unwrap();
+        let cards = typed_cards(&cards);
+        let sets = typed_sets(&sets);
 
         let linked = quality::link(&cards, &[sets]).unwrap();
         let f = &linked.findings;
@@ -714,10 +740,9 @@ mod case_4_view_types {
 mod case_5_dates {
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMillisecondType};
-    use pokelake::silver::{table, typed};
     use serde_json::{json, Value};
 
-    use super::{put_page, real_data, real_sets};
+    use super::{put_page, real_data, real_sets, typed_sets};
     use crate::support::folder_lake;
 
     /// `release_date` is a DATE, `updated_at` UTC milliseconds; base1 and me2pt5 exact; no NULL.
@@ -728,16 +753,7 @@ mod case_5_dates {
         };
         let sets = real_sets(&data);
         assert_eq!(sets.len(), 171);
-        let rows: Vec<Value> = sets.iter().map(|s| typed::set_row(s, "h")).collect();
-        let lineage = [
-            "cards_seen",
-            "bronze_key",
-            "call_id",
-            "first_seen_at",
-            "last_seen_at",
-        ];
-        let schema = typed::record_schema(table::SILVER_TCG_SETS.name, &lineage).unwrap();
-        let batch = typed::to_batch("sets", schema, &rows).unwrap();
+        let batch = typed_sets(&sets);
         let release = batch.column_by_name("release_date").unwrap();
         let updated = batch.column_by_name("updated_at").unwrap();
         assert_eq!(release.data_type(), &DataType::Date32);
@@ -879,7 +895,9 @@ mod case_7_late_fields {
     use pokelake::silver::{table, typed};
     use serde_json::{json, Value};
 
-    use super::{put_page, real_cards_in_release_order, real_data, rows};
+    use super::{
+        put_page, real_cards_in_release_order, real_data, rows, typed_cards, CARD_LINEAGE,
+    };
     use crate::silver::read_prices;
     use crate::support::lakes;
 
@@ -897,16 +915,8 @@ mod case_7_late_fields {
             (first("ancientTrait"), first("regulationMark")),
             (7_086, 12_159)
         );
-        let rows: Vec<Value> = cards.iter().map(|c| typed::card_row(c, "h")).collect();
-        let lineage = [
-            "bronze_key",
-            "call_id",
-            "first_seen_at",
-            "last_seen_at",
-            "species_from_name",
-        ];
-        let schema = typed::record_schema(table::SILVER_TCG_CARDS.name, &lineage).unwrap();
-        let batch = typed::to_batch("cards", schema.clone(), &rows).unwrap();
+        let batch = typed_cards(&cards);
+        let schema = typed::record_schema(table::SILVER_TCG_CARDS.name, &CARD_LINEAGE).unwrap();
         assert_eq!(batch.schema(), schema, "the contract's schema");
         let set = |c: &str| batch.num_rows() - batch.column_by_name(c).unwrap().null_count();
         assert_eq!(
