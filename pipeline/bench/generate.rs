@@ -29,7 +29,7 @@ pub const PAGE_SIZE: usize = 250;
 pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2025, 1, 6).expect("valid date");
 
 /// What was written to bronze.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Bronze {
     pub days: u32,
     pub pages: usize,

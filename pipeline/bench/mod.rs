@@ -16,7 +16,7 @@ pub mod generate;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 use serde::Serialize;
 
@@ -41,6 +41,48 @@ pub struct Options {
     pub skip_duckdb: bool,
     /// Python with `duckdb`; `None`: the venv of `tests/python/setup.sh` (made on first use).
     pub python: Option<PathBuf>,
+}
+
+/// Generation, run in a child of the harness (so the harness stays small: a child's peak RSS
+/// counts the memory of the process it was spawned from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Stage {
+    /// Bronze days `from_day .. from_day + days`.
+    Bronze,
+    /// The users' collections.
+    Collections,
+}
+
+/// Runs one generation `stage` into the lake folder `lake` and prints what it wrote as JSON.
+pub async fn generate_stage(opts: &Options, stage: Stage, from_day: u32) -> Result<()> {
+    let dir = opts
+        .lake
+        .as_ref()
+        .ok_or_else(|| Error::Usage("bench --stage needs --lake".into()))?;
+    let lake = Lake::open(&dir.display().to_string())?;
+    let sets = generate::sets_for(opts.seed, opts.scale);
+    let out = match stage {
+        Stage::Bronze => {
+            let days = from_day..from_day + opts.days;
+            let b = generate::bronze(&lake, opts.seed, sets, opts.scale, days).await?;
+            serde_json::to_string(&b)
+        }
+        Stage::Collections => {
+            let catalog = Catalog::generate(opts.seed, sets, from_day);
+            let rows = generate::collections(
+                &lake,
+                opts.seed,
+                &catalog,
+                opts.scale,
+                opts.users,
+                opts.cards_per_user,
+            )
+            .await?;
+            serde_json::to_string(&rows)
+        }
+    };
+    println!("{}", out.expect("plain data serializes"));
+    Ok(())
 }
 
 /// One measured step.
@@ -104,7 +146,10 @@ pub async fn run(opts: &Options) -> Result<Report> {
 async fn measure(opts: &Options, dir: &Path) -> Result<Report> {
     let lake_dir = dir.join("lake");
     let work = dir.join("work");
-    let lake = Lake::open(&lake_dir.display().to_string())?;
+    std::fs::create_dir_all(&lake_dir).map_err(|source| Error::Io {
+        path: lake_dir.display().to_string(),
+        source,
+    })?;
     let exe = std::env::current_exe().map_err(|source| Error::Io {
         path: "current executable".into(),
         source,
@@ -124,10 +169,32 @@ async fn measure(opts: &Options, dir: &Path) -> Result<Report> {
         opts.scale,
         lake_dir.display()
     );
-    let t = Instant::now();
-    let sets = generate::sets_for(opts.seed, opts.scale);
-    let bronze = generate::bronze(&lake, opts.seed, sets, opts.scale, 0..opts.days).await?;
-    let generate_s = t.elapsed().as_secs_f64();
+    let seed = opts.seed.to_string();
+    let scale = opts.scale.to_string();
+    let generate = |stage: &str, from_day: u32, days: u32| {
+        let (from, days) = (from_day.to_string(), days.to_string());
+        let (users, per_user) = (opts.users.to_string(), opts.cards_per_user.to_string());
+        pokelake(&[
+            "bench",
+            "--stage",
+            stage,
+            "--from-day",
+            &from,
+            "--days",
+            &days,
+            "--seed",
+            &seed,
+            "--scale",
+            &scale,
+            "--users",
+            &users,
+            "--cards-per-user",
+            &per_user,
+        ])
+    };
+    let ran = child::run("generate-bronze", generate("bronze", 0, opts.days), &work)?;
+    let bronze: generate::Bronze = parse_json("bench --stage bronze", &ran.stdout)?;
+    let generate_s = ran.wall_s;
     let mut steps = Vec::new();
 
     eprintln!("bench: silver full replay");
@@ -168,10 +235,7 @@ async fn measure(opts: &Options, dir: &Path) -> Result<Report> {
             records: u64,
             bytes: u64,
         }
-        let d: Duck = serde_json::from_slice(&ran.stdout).map_err(|e| Error::Json {
-            location: "duckdb_silver.py output".into(),
-            detail: e.to_string(),
-        })?;
+        let d: Duck = parse_json("duckdb_silver.py", &ran.stdout)?;
         let ours = &steps[0];
         wall_ratio = Some(ours.wall_s / ran.wall_s);
         rss_ratio = Some(ours.peak_rss_bytes as f64 / ran.peak_rss as f64);
@@ -186,8 +250,8 @@ async fn measure(opts: &Options, dir: &Path) -> Result<Report> {
     }
 
     eprintln!("bench: silver incremental (day {})", opts.days + 1);
-    let extra =
-        generate::bronze(&lake, opts.seed, sets, opts.scale, opts.days..opts.days + 1).await?;
+    let ran = child::run("generate-day", generate("bronze", opts.days, 1), &work)?;
+    let extra: generate::Bronze = parse_json("bench --stage bronze", &ran.stdout)?;
     let start = SystemTime::now();
     let ran = child::run(
         "silver-incremental",
@@ -207,19 +271,13 @@ async fn measure(opts: &Options, dir: &Path) -> Result<Report> {
         "bench: landing collections of {} users × {} cards",
         opts.users, opts.cards_per_user
     );
-    let t = Instant::now();
-    let catalog = Catalog::generate(opts.seed, sets, opts.days);
-    let rows = generate::collections(
-        &lake,
-        opts.seed,
-        &catalog,
-        opts.scale,
-        opts.users,
-        opts.cards_per_user,
-    )
-    .await?;
-    let collections_s = t.elapsed().as_secs_f64();
-    drop(catalog);
+    let ran = child::run(
+        "generate-collections",
+        generate("collections", opts.days, 1),
+        &work,
+    )?;
+    let rows: usize = parse_json("bench --stage collections", &ran.stdout)?;
+    let collections_s = ran.wall_s;
 
     eprintln!("bench: gold");
     let start = SystemTime::now();
@@ -277,12 +335,17 @@ async fn measure(opts: &Options, dir: &Path) -> Result<Report> {
     })
 }
 
+/// A child's JSON output, `what` naming the child.
+fn parse_json<T: serde::de::DeserializeOwned>(what: &str, stdout: &[u8]) -> Result<T> {
+    serde_json::from_slice(stdout).map_err(|e| Error::Json {
+        location: format!("output of {what}"),
+        detail: e.to_string(),
+    })
+}
+
 /// Records a `silver --format json` summary says it read (cards and sets).
 fn silver_records(stdout: &[u8]) -> Result<u64> {
-    let v: serde_json::Value = serde_json::from_slice(stdout).map_err(|e| Error::Json {
-        location: "silver --format json output".into(),
-        detail: e.to_string(),
-    })?;
+    let v: serde_json::Value = parse_json("silver --format json", stdout)?;
     let n = |k: &str| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
     Ok(n("card_records") + n("set_records"))
 }

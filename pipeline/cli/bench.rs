@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Exit, SummaryFormat};
-use crate::bench::{self, Options};
+use crate::bench::{self, Options, Stage};
 use crate::Result;
 
 #[derive(Debug, Clone, Args)]
@@ -42,6 +42,12 @@ pub struct BenchArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: SummaryFormat,
+    /// Internal: only generate this part into --lake (the harness runs it as a child).
+    #[arg(long, value_enum, hide = true)]
+    pub stage: Option<Stage>,
+    /// Internal: the first bronze day a --stage generates.
+    #[arg(long, hide = true, default_value_t = 0)]
+    pub from_day: u32,
 }
 
 /// Runs the benchmark; `lake` is the global `--lake` when the user gave one.
@@ -56,6 +62,10 @@ pub async fn run(args: BenchArgs, lake: Option<&str>) -> Result<Exit> {
         skip_duckdb: args.skip_duckdb,
         python: args.python,
     };
+    if let Some(stage) = args.stage {
+        bench::generate_stage(&opts, stage, args.from_day).await?;
+        return Ok(Exit::Ok);
+    }
     let report = bench::run(&opts).await?;
     match args.format {
         SummaryFormat::Json => println!(

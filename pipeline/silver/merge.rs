@@ -140,21 +140,17 @@ impl State {
             .collect()
     }
 
-    /// Merges one batch of card and set sightings into the state.
-    pub async fn merge(&mut self, cards: &Exploded, sets: &Exploded) -> Result<()> {
+    /// Merges one batch of card and set sightings into the state; `card_records` are the
+    /// batch's distinct card records typed ([`type_cards`]).
+    pub async fn merge(
+        &mut self,
+        card_records: RecordBatch,
+        cards: &Exploded,
+        sets: &Exploded,
+    ) -> Result<()> {
         let s = schemas()?;
         let ctx = table::transform_session();
-        let rows: Vec<Value> = cards
-            .records
-            .iter()
-            .map(|(h, v)| typed::card_row(v, h))
-            .collect();
-        let schema = typed::record_schema(SILVER_TCG_CARDS.name, CARD_LINEAGE)?;
-        register(
-            &ctx,
-            "card_records",
-            typed::to_batch("card_records", schema, &rows)?,
-        )?;
+        register(&ctx, "card_records", card_records)?;
         register(
             &ctx,
             "card_sightings",
@@ -172,8 +168,8 @@ impl State {
         let rows: Vec<Value> = sets
             .records
             .iter()
-            .map(|(h, v)| typed::set_row(v, h))
-            .collect();
+            .map(|(h, text)| Ok(typed::set_row(&parse(text)?, h)))
+            .collect::<Result<_>>()?;
         let schema = typed::record_schema(SILVER_TCG_SETS.name, SET_LINEAGE)?;
         register(
             &ctx,
@@ -192,30 +188,83 @@ impl State {
     }
 }
 
-/// The price rows of the batch's card versions that can change a price table: every version of
-/// the batch except a card's current version before the batch (`current`), which already wins
-/// every key it has a row for. Rows without a price date are left out and counted.
-pub fn price_rows(
-    cards: &Exploded,
-    current: &HashMap<String, String>,
-) -> Result<(RecordBatch, usize)> {
-    let mut rows = Vec::new();
-    let mut undated = 0;
-    for (hash, card) in &cards.records {
-        let id = card.get("id").and_then(Value::as_str).unwrap_or_default();
-        if current.get(id) == Some(hash) {
-            continue;
-        }
-        for row in typed::price_rows(card, hash) {
-            if row.get("price_date").is_none_or(Value::is_null) {
-                undated += 1;
+/// The distinct card records of a batch, typed.
+#[derive(Debug)]
+pub struct TypedCards {
+    /// `card_records`: one `silver_tcg_cards` row (lineage excluded) per distinct hash.
+    pub records: RecordBatch,
+    /// The price rows of the batch's versions that can change a price table: every version of
+    /// the batch except a card's current version before the batch, which already wins every
+    /// key it has a row for. Rows without a price date are left out and counted in `undated`.
+    pub prices: RecordBatch,
+    pub undated: usize,
+}
+
+/// Types the batch's distinct card records (each parsed once, on every core) into card rows
+/// and price rows; `current` is `card_id` → `record_hash` of each card's version before the
+/// batch ([`State::current_versions`]).
+///
+/// Errors: [`Error::Json`] for a record that does not parse (explode checked it already).
+pub fn type_cards(cards: &Exploded, current: &HashMap<String, String>) -> Result<TypedCards> {
+    let records: Vec<(&String, &String)> = cards.records.iter().collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = records.len().div_ceil(cores).max(256);
+    let type_share = |part: &[(&String, &String)]| -> Result<(Vec<Value>, Vec<Value>, usize)> {
+        let (mut rows, mut prices, mut undated) = (Vec::new(), Vec::new(), 0);
+        for (hash, text) in part {
+            let card = parse(text)?;
+            rows.push(typed::card_row(&card, hash));
+            let id = card.get("id").and_then(Value::as_str).unwrap_or_default();
+            if current.get(id) == Some(*hash) {
                 continue;
             }
-            rows.push(row);
+            for row in typed::price_rows(&card, hash) {
+                if row.get("price_date").is_none_or(Value::is_null) {
+                    undated += 1;
+                    continue;
+                }
+                prices.push(row);
+            }
         }
+        Ok((rows, prices, undated))
+    };
+    let parts: Vec<(Vec<Value>, Vec<Value>, usize)> = if records.len() <= share {
+        vec![type_share(&records)?]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = records
+                .chunks(share)
+                .map(|part| scope.spawn(move || type_share(part)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("typing does not panic"))
+                .collect::<Result<Vec<_>>>()
+        })?
+    };
+    let (mut rows, mut prices, mut undated) = (Vec::new(), Vec::new(), 0);
+    for (r, p, u) in parts {
+        rows.extend(r);
+        prices.extend(p);
+        undated += u;
     }
+    let schema = typed::record_schema(SILVER_TCG_CARDS.name, CARD_LINEAGE)?;
+    let records = typed::to_batch("card_records", schema, &rows)?;
     let schema = typed::record_schema(SILVER_TCG_CARD_PRICES.name, &[])?;
-    Ok((typed::to_batch("price_records", schema, &rows)?, undated))
+    let prices = typed::to_batch("price_records", schema, &prices)?;
+    Ok(TypedCards {
+        records,
+        prices,
+        undated,
+    })
+}
+
+/// A record's JSON text as a value.
+fn parse(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| Error::Json {
+        location: "a bronze record".into(),
+        detail: e.to_string(),
+    })
 }
 
 /// `cards` with the species filled from the name removed again (`species_from_name`).

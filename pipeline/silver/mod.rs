@@ -46,6 +46,7 @@ pub mod merge;
 pub mod normalize;
 pub mod prices;
 pub mod quality;
+pub mod raw_hash;
 pub mod records;
 pub mod species;
 pub mod staging;
@@ -237,13 +238,15 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
         s.set_records += sets.record_count();
         failpoint(opts, "silver-after-staging")?;
 
-        let (price_rows, undated) = merge::price_rows(&cards, &state.current_versions())?;
-        s.prices_without_date += undated;
-        state.merge(&cards, &sets).await?;
+        let typed = merge::type_cards(&cards, &state.current_versions())?;
+        s.prices_without_date += typed.undated;
+        state.merge(typed.records, &cards, &sets).await?;
         price_parts
-            .merge(lake, &price_rows, &state.versions)
+            .merge(lake, &typed.prices, &state.versions)
             .await?;
         failpoint(opts, "silver-after-prices")?;
+        drop((cards, sets, typed.prices));
+        release_free_memory();
     }
     s.pages_consumed = s.card_pages + s.set_pages;
     s.price_partitions_written = price_parts.written;
@@ -261,7 +264,7 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
     }
 
     // The cards go last of the merged tables: the price merge of a re-run after a crash relies
-    // on the cards in the lake being no newer than the prices (see merge::price_rows).
+    // on the cards in the lake being no newer than the prices (see merge::type_cards).
     let old = |t: Table| state.files.get(&t.file_key()).cloned();
     let versions = old(SILVER_TCG_CARD_VERSIONS);
     publish(
@@ -361,6 +364,17 @@ async fn publish(
     lake.put_overwrite(&t.file_key(), bytes).await?;
     s.tables.push((t.name.to_string(), batch.num_rows()));
     Ok(())
+}
+
+/// Hands the heap's free pages back to the OS between batches, so a long replay's resident
+/// memory stays that of one batch plus the state instead of growing with glibc's per-thread
+/// arenas (the hashing and typing threads of each batch allocate in their own).
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap memory; it is safe to call at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Stops the run at `point` when the options name it, as a crash there would.

@@ -20,6 +20,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::canonical::record_hash;
+use super::raw_hash::{Hashed, Hasher};
 use super::table::BRONZE_API_CALLS;
 use crate::contract::Contract;
 use crate::lake::keys::BronzeKey;
@@ -66,8 +67,8 @@ pub struct Exploded {
     pub without_call: usize,
     /// One per record (with an id) per page, in bronze key order.
     pub sightings: Vec<Sighting>,
-    /// Each distinct record once, by hash, parsed (first sighting).
-    pub records: BTreeMap<String, Value>,
+    /// Each distinct record once, by hash: its JSON text (first sighting).
+    pub records: BTreeMap<String, String>,
     /// The bronze records, one batch per bronze run.
     pub staged: Vec<Staged>,
 }
@@ -198,33 +199,74 @@ pub async fn explode(
         let call_id = call.map(|c| c.call_id.as_str());
         out.pages.push((key.clone(), page.data.len()));
         staged.pages.push(key.clone());
-        for (index, raw) in page.data.iter().enumerate() {
-            let value: Value = serde_json::from_str(raw.get()).map_err(|e| Error::Json {
-                location: key.clone(),
-                detail: e.to_string(),
-            })?;
-            let hash = record_hash(&value);
-            let id = value.get("id").and_then(Value::as_str);
-            staged.push(id, raw.get(), &hash, call_id, fetched_at_ms, key, index);
-            let Some(id) = id.map(str::to_string) else {
+        let hashed = hash_all(&page.data, key)?;
+        for (index, (raw, h)) in page.data.iter().zip(hashed).enumerate() {
+            let id = h.id.as_deref();
+            staged.push(id, raw.get(), &h.hash, call_id, fetched_at_ms, key, index);
+            let Some(id) = h.id else {
                 out.skipped += 1;
                 tracing::warn!(key = %key, index, "record without a string id: in the bronze records only");
                 continue;
             };
             out.sightings.push(Sighting {
                 id,
-                record_hash: hash.clone(),
+                record_hash: h.hash.clone(),
                 bronze_key: key.clone(),
                 call_id: call_id.map(str::to_string),
                 fetched_at_ms,
             });
-            out.records.entry(hash).or_insert(value);
+            out.records
+                .entry(h.hash)
+                .or_insert_with(|| raw.get().to_string());
         }
     }
     if let Some((date, run_id, b)) = run.take() {
         out.staged.push(b.finish(date, run_id, schema)?);
     }
     Ok(out)
+}
+
+/// The hash and id of each record of a page (of `key`), on every core: the records are split
+/// into one contiguous share per core and the results joined in order.
+///
+/// Errors: [`Error::Json`] naming the page for a record that does not parse.
+fn hash_all(records: &[&RawValue], key: &str) -> Result<Vec<Hashed>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = records.len().div_ceil(cores).max(64);
+    let hash_share = |part: &[&RawValue]| -> Result<Vec<Hashed>> {
+        let mut hasher = Hasher::default();
+        part.iter()
+            .map(|raw| match hasher.record(raw.get()) {
+                Some(h) => Ok(h),
+                // Not plain JSON text (a repeated key, or no JSON at all): the Value path.
+                None => {
+                    let value: Value =
+                        serde_json::from_str(raw.get()).map_err(|e| Error::Json {
+                            location: key.to_string(),
+                            detail: e.to_string(),
+                        })?;
+                    Ok(Hashed {
+                        hash: record_hash(&value),
+                        id: value.get("id").and_then(Value::as_str).map(str::to_string),
+                    })
+                }
+            })
+            .collect()
+    };
+    if records.len() <= share {
+        return hash_share(records);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = records
+            .chunks(share)
+            .map(|part| scope.spawn(move || hash_share(part)))
+            .collect();
+        let mut out = Vec::with_capacity(records.len());
+        for h in handles {
+            out.extend(h.join().expect("hashing does not panic")?);
+        }
+        Ok(out)
+    })
 }
 
 /// Rows of a `bronze_tcg_*` file, built as pages are read.
