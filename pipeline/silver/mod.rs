@@ -19,8 +19,9 @@
 //! - Commit point: the watermark's put, after every table is written.
 //!
 //! How: new pages are read in batches (whole bronze days, up to [`BuildOptions::batch_bytes`] of
-//! JSON), exploded and hashed in Rust ([`records`], [`canonical`]), typed in Rust ([`typed`],
-//! [`normalize`]), and merged into the state by the SQL of `queries/silver/*.sql`:
+//! JSON), exploded and hashed in Rust ([`records`]; [`raw_hash`] from the raw text, the hash of
+//! [`canonical`]), typed in Rust once per distinct record ([`typed`], [`normalize`]), and merged
+//! into the state by the SQL of `queries/silver/*.sql`:
 //!
 //! ```text
 //! card_sightings (card_id, record_hash, bronze_key, call_id, fetched_at)   one row per record per page
