@@ -15,7 +15,7 @@ use clap::Args;
 use super::ingest::{exit_for, summary};
 use super::sources::{SelectionArgs, SourceArgs};
 use super::{locked, open_lake, Exit, SummaryFormat};
-use crate::bronze::{self, IngestOptions};
+use crate::bronze::{self, IngestOptions, Outcome};
 use crate::lake::Lake;
 use crate::progress::ProgressMode;
 use crate::query::{self, Format};
@@ -87,6 +87,14 @@ async fn steps(
     let ingested = bronze::ingest(lake, &sources.sources, &args.selection.selection(), &opts).await;
     sources.close().await;
     let manifest = ingested?;
+    if manifest.outcome == Outcome::Failed {
+        // Nothing landed (the card API is unreachable, or every page failed): nothing to build.
+        return Err(Error::RunIncomplete {
+            run_id: manifest.run_id,
+            outcome: manifest.outcome.to_string(),
+            detail: manifest.errors.join("; "),
+        });
+    }
     let silver = silver::build(lake).await?;
     let images = if args.images {
         let sample = args.sources.uses_sample();

@@ -32,6 +32,8 @@ pub struct Lake {
     /// Base URL of the store as DataFusion knows it (`file:///`, `s3://bucket/`, `memory:///`).
     base_url: Url,
     uri: String,
+    /// The folder of a local lake (for [`Lake::sweep_temp_files`]).
+    local: Option<std::path::PathBuf>,
 }
 
 /// What a create-only put did.
@@ -108,12 +110,9 @@ impl Lake {
             .trim_start_matches('/')
             .to_string();
         let base_url = Url::parse("file:///").expect("static URL");
-        Ok(Lake::new(
-            uri,
-            Arc::new(LocalFileSystem::new()),
-            &root,
-            base_url,
-        ))
+        let mut lake = Lake::new(uri, Arc::new(LocalFileSystem::new()), &root, base_url);
+        lake.local = Some(abs);
+        Ok(lake)
     }
 
     fn new(uri: &str, store: Arc<dyn ObjectStore>, root: &str, base_url: Url) -> Lake {
@@ -122,7 +121,42 @@ impl Lake {
             root: Path::from(root.trim_matches('/')),
             base_url,
             uri: uri.to_string(),
+            local: None,
         }
+    }
+
+    /// Removes the temp files a writer killed in the middle of a put leaves in a folder lake
+    /// (object_store writes `<key>#<n>`, then renames it; no reader lists them) and returns how
+    /// many. Only the lock holder may call it, so no live writer's temp file is touched; S3
+    /// puts leave nothing behind.
+    ///
+    /// Errors: [`Error::Io`] naming the folder or file that could not be read or removed.
+    pub fn sweep_temp_files(&self) -> Result<usize> {
+        let Some(root) = &self.local else {
+            return Ok(0);
+        };
+        let io = |path: &std::path::Path, source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let is_temp = |name: &str| {
+            name.rsplit_once('#')
+                .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let (mut dirs, mut removed) = (vec![root.clone()], 0);
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
+                let entry = entry.map_err(|e| io(&dir, e))?;
+                let path = entry.path();
+                if entry.file_type().map_err(|e| io(&path, e))?.is_dir() {
+                    dirs.push(path);
+                } else if is_temp(&entry.file_name().to_string_lossy()) {
+                    std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
     }
 
     /// The URI the lake was opened with.
