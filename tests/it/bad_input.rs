@@ -396,51 +396,48 @@ fn first_error(o: &Output) -> String {
 
 const HEADER: &str = "card_id,quantity,variant,condition,acquired_at,price_paid";
 
+/// Imports `body(cards)` as `name` on every lake (one set in silver) and checks it is refused
+/// with exit 1 and the one line `want`, nothing written.
+async fn refused_import(test: &str, name: &str, body: impl Fn(&[String]) -> String, want: &str) {
+    for t in lakes(test) {
+        let (_, cards) = with_silver(&t).await;
+        let o = import(&t, "ash", name, body(&cards).as_bytes()).await;
+        assert_eq!(o.status.code(), Some(1), "{}: {}", t.kind, stderr(&o));
+        assert_eq!(first_error(&o), want, "{}", t.kind);
+    }
+}
+
 #[tokio::test]
 async fn collection_wrong_header_names_the_column() {
-    for t in lakes("bad_coll_header") {
-        let (_, cards) = with_silver(&t).await;
-        let o = import(
-            &t,
-            "ash",
-            "h.csv",
-            format!("card,qty\n{},1\n", cards[0]).as_bytes(),
-        )
-        .await;
-        assert_eq!(o.status.code(), Some(1), "{}", t.kind);
-        assert_eq!(
-            first_error(&o),
-            "error: h.csv:1: header: unknown column \"card\"; expected card_id,quantity[,variant,condition,acquired_at,price_paid] (a header line is required)"
-        );
-    }
+    refused_import(
+        "bad_coll_header",
+        "h.csv",
+        |cards| format!("card,qty\n{},1\n", cards[0]),
+        "error: h.csv:1: header: unknown column \"card\"; expected card_id,quantity[,variant,condition,acquired_at,price_paid] (a header line is required)",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn collection_unknown_card_names_file_line_and_id() {
-    for t in lakes("bad_coll_unknown") {
-        let (_, cards) = with_silver(&t).await;
-        let body = format!("{HEADER}\n{},1,,,,\nzz-999,1,,,,\n", cards[0]);
-        let o = import(&t, "ash", "u.csv", body.as_bytes()).await;
-        assert_eq!(o.status.code(), Some(1), "{}", t.kind);
-        assert_eq!(
-            first_error(&o),
-            "error: u.csv:3: card_id \"zz-999\": unknown card (not in silver_tcg_cards)"
-        );
-    }
+    refused_import(
+        "bad_coll_unknown",
+        "u.csv",
+        |cards| format!("{HEADER}\n{},1,,,,\nzz-999,1,,,,\n", cards[0]),
+        "error: u.csv:3: card_id \"zz-999\": unknown card (not in silver_tcg_cards)",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn collection_negative_quantity_names_file_line_and_field() {
-    for t in lakes("bad_coll_negative") {
-        let (_, cards) = with_silver(&t).await;
-        let body = format!("{HEADER}\n{},-2,,,,\n", cards[0]);
-        let o = import(&t, "ash", "n.csv", body.as_bytes()).await;
-        assert_eq!(o.status.code(), Some(1), "{}", t.kind);
-        assert_eq!(
-            first_error(&o),
-            "error: n.csv:2: quantity \"-2\": must be a whole number ≥ 1"
-        );
-    }
+    refused_import(
+        "bad_coll_negative",
+        "n.csv",
+        |cards| format!("{HEADER}\n{},-2,,,,\n", cards[0]),
+        "error: n.csv:2: quantity \"-2\": must be a whole number ≥ 1",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -497,15 +494,13 @@ async fn collection_csv_with_bom_and_crlf_imports_like_plain_csv() {
 
 #[tokio::test]
 async fn collection_empty_file_is_refused() {
-    for t in lakes("bad_coll_empty") {
-        with_silver(&t).await;
-        let o = import(&t, "ash", "e.csv", b"").await;
-        assert_eq!(o.status.code(), Some(1), "{}", t.kind);
-        assert_eq!(
-            first_error(&o),
-            "error: e.csv: empty file; expected a header line card_id,quantity[,variant,condition,acquired_at,price_paid]"
-        );
-    }
+    refused_import(
+        "bad_coll_empty",
+        "e.csv",
+        |_| String::new(),
+        "error: e.csv: empty file; expected a header line card_id,quantity[,variant,condition,acquired_at,price_paid]",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -546,6 +546,17 @@ async fn s3_cut_off_in_silver_or_gold_keeps_the_old_tables_and_the_next_run_comp
     }
 }
 
+/// Flags for a run against an API that fails: no PokeAPI, 2 attempts, no backoff, 2 s timeout.
+const FAIL_FAST: [&str; 7] = [
+    "--no-species",
+    "--max-attempts",
+    "2",
+    "--backoff",
+    "0",
+    "--timeout",
+    "2",
+];
+
 #[tokio::test]
 async fn an_api_unreachable_for_the_whole_run_fails_it_and_builds_nothing() {
     for t in lakes("api_down_run") {
@@ -558,15 +569,7 @@ async fn an_api_unreachable_for_the_whole_run_fails_it_and_builds_nothing() {
                 "--api-url",
                 "http://127.0.0.1:9/v2",
             ])
-            .args([
-                "--no-species",
-                "--max-attempts",
-                "2",
-                "--backoff",
-                "0",
-                "--timeout",
-                "2",
-            ])
+            .args(FAIL_FAST)
             .args(["--rate-per-minute", "0", "--progress", "off"])
             .env("POKELAKE_LOG", "error")
             .output()
@@ -608,15 +611,7 @@ async fn an_api_lost_in_the_middle_makes_the_run_partial_and_the_next_run_comple
         let args = |uri: &str, api: &DevApi| {
             let mut cmd = tokio::process::Command::new(bin());
             cmd.args(["run", "--all", "--lake", uri, "--api-url", &api.base_url()])
-                .args([
-                    "--no-species",
-                    "--max-attempts",
-                    "2",
-                    "--backoff",
-                    "0",
-                    "--timeout",
-                    "2",
-                ])
+                .args(FAIL_FAST)
                 .args([
                     "--concurrency",
                     "1",
