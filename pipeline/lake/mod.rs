@@ -238,20 +238,33 @@ impl Lake {
 
     /// Reads the object at `key`.
     pub async fn get(&self, key: &str) -> Result<Bytes> {
-        let res = self
-            .store
-            .get(&self.path(key))
-            .await
-            .map_err(|e| Error::store(key, e))?;
-        res.bytes().await.map_err(|e| Error::store(key, e))
+        self.read(key).await.map_err(|e| Error::store(key, e))
     }
 
     /// Reads the object at `key`, or `None` when there is none.
     pub async fn get_opt(&self, key: &str) -> Result<Option<Bytes>> {
-        match self.store.get(&self.path(key)).await {
-            Ok(res) => Ok(Some(res.bytes().await.map_err(|e| Error::store(key, e))?)),
+        match self.read(key).await {
+            Ok(bytes) => Ok(Some(bytes)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(Error::store(key, e)),
+        }
+    }
+
+    /// The bytes at `key`. The store retries a request that fails, but not a body cut short
+    /// after the answer began (an overloaded S3 endpoint does that): such a read is made
+    /// again, up to 3 times in all.
+    async fn read(&self, key: &str) -> object_store::Result<Bytes> {
+        let path = self.path(key);
+        let mut attempt = 1;
+        loop {
+            match self.store.get(&path).await?.bytes().await {
+                Ok(bytes) => return Ok(bytes),
+                Err(e) if attempt < 3 => {
+                    tracing::warn!(%key, attempt, "body cut short, reading again: {e}");
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
