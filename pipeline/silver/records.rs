@@ -1,6 +1,7 @@
 //! Bronze pages exploded into records, each with its hash and lineage.
 //!
-//! A page is `{"data":[record, ...], ...}`; each record is taken as the JSON text stored
+//! A page is `{"data":[record, ...], ...}` (a search or list call) or `{"data":record}` (a
+//! `/cards/{id}` call, the API's shape for one card); each record is taken as the JSON text stored
 //! ([`RawValue`], borrowed from the page body), hashed over its canonical form, and tied to the
 //! call that landed the page (from its run's call log, by `bronze_key`) and the time that call
 //! finished. The same pass builds the rows of `bronze_tcg_cards` / `bronze_tcg_sets`, one batch
@@ -83,7 +84,20 @@ impl Exploded {
 #[derive(Deserialize)]
 struct Page<'a> {
     #[serde(borrow)]
-    data: Vec<&'a RawValue>,
+    data: &'a RawValue,
+}
+
+impl<'a> Page<'a> {
+    /// The page's records: the elements of a `data` list, or `data` itself when it is one
+    /// record (`/cards/{id}`).
+    fn records(&self) -> serde_json::Result<Vec<&'a RawValue>> {
+        let text: &'a str = self.data.get();
+        if text.trim_start().starts_with('[') {
+            serde_json::from_str(text)
+        } else {
+            Ok(vec![self.data])
+        }
+    }
 }
 
 /// `bronze_key` → the call that landed it, from the call logs of the bronze runs `runs`
@@ -182,10 +196,12 @@ pub async fn explode(
             run = Some((bk.date, bk.run_id.clone(), StagedBuilder::default()));
         }
         let staged = &mut run.as_mut().expect("set above").2;
-        let page: Page = serde_json::from_slice(&body).map_err(|e| Error::Json {
-            location: key.clone(),
-            detail: e.to_string(),
-        })?;
+        let page = serde_json::from_slice::<Page>(&body)
+            .and_then(|p| p.records())
+            .map_err(|e| Error::Json {
+                location: key.clone(),
+                detail: e.to_string(),
+            })?;
         let call = calls.get(key);
         if call.is_none() {
             out.without_call += 1;
@@ -197,10 +213,10 @@ pub async fn explode(
                 .timestamp_millis()
         });
         let call_id = call.map(|c| c.call_id.as_str());
-        out.pages.push((key.clone(), page.data.len()));
+        out.pages.push((key.clone(), page.len()));
         staged.pages.push(key.clone());
-        let hashed = hash_all(&page.data, key)?;
-        for (index, (raw, h)) in page.data.iter().zip(hashed).enumerate() {
+        let hashed = hash_all(&page, key)?;
+        for (index, (raw, h)) in page.iter().zip(hashed).enumerate() {
             let id = h.id.as_deref();
             staged.push(id, raw.get(), &h.hash, call_id, fetched_at_ms, key, index);
             let Some(id) = h.id else {

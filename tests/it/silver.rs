@@ -730,3 +730,41 @@ async fn bronze_records_tables_hold_every_record_as_stored() {
         api.shutdown().await;
     }
 }
+
+/// `ingest --card` lands `/cards/{id}` answers, whose `data` is one record, not a list: silver
+/// reads them as one-record pages, with the same hash and lineage as a listed card.
+#[tokio::test]
+async fn single_card_pages_are_one_record_each() {
+    for t in lakes("silver_single_card") {
+        let api = DevApi::start(DevApiConfig::default()).await.unwrap();
+        let cat: std::sync::Arc<Catalog> = api.catalog();
+        let mut asked: Vec<String> = [0, 5, 300]
+            .iter()
+            .map(|&i| cat.cards[i]["id"].as_str().unwrap().to_string())
+            .collect();
+        ingest(
+            &t.lake,
+            &api,
+            Selection::Cards(asked.clone()),
+            0,
+            fast_http(),
+        )
+        .await;
+        let s = pokelake::silver::build(&t.lake).await.unwrap();
+        assert_eq!(s.card_records, 3, "{}", t.kind);
+        let cards = read_table(&t.lake, table::SILVER_TCG_CARDS).await;
+        asked.sort();
+        assert_eq!(string_values(&cards, "card_id"), asked, "{}", t.kind);
+        let by_id: HashMap<&str, &Value> = cat
+            .cards
+            .iter()
+            .map(|c| (c["id"].as_str().unwrap(), c))
+            .collect();
+        let hashes = string_values(&cards, "record_hash");
+        for (id, hash) in asked.iter().zip(&hashes) {
+            assert_eq!(hash, &record_hash(by_id[id.as_str()]), "{id}");
+        }
+        assert!(strings(&cards, "call_id").iter().all(Option::is_some));
+        api.shutdown().await;
+    }
+}
