@@ -124,7 +124,7 @@ async fn export_round_trips_through_import_and_remove_subtracts() {
             dir.path(),
             &["collection", "export", "--user", "nobody"],
         );
-        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(o.status.code(), Some(1));
         assert!(error_lines(&o)
             .0
             .starts_with("error: user nobody has no collection in the lake"));
