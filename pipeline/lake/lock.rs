@@ -47,11 +47,11 @@ impl Lock {
         let latest = listed.iter().filter_map(|(k, _)| lock_number(k)).max();
         if let Some(n) = latest {
             let key = lock_key(name, n);
-            if let Some(bytes) = lake.get_opt(&key).await? {
-                let held: LockState = serde_json::from_slice(&bytes).map_err(|e| Error::Json {
-                    location: key.clone(),
-                    detail: e.to_string(),
-                })?;
+            let modified = listed
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, m)| m.last_modified);
+            if let Some(held) = read_state(lake, &key, modified, ttl).await? {
                 let now = Utc::now();
                 if !held.released && held.expires_at > now {
                     return Err(Error::Locked {
@@ -128,6 +128,41 @@ async fn renew_loop(
         if let Err(e) = lake.put_overwrite(&key, body).await {
             tracing::warn!("could not renew the run lock: {e}");
         }
+    }
+}
+
+/// The state of lock object `key`, `None` when it is gone.
+///
+/// A lock object that cannot be read or parsed (a lease renewal cut off by a kill: LocalStack
+/// 4.13.1 then keeps a body shorter than its length) is judged by its store time `modified`:
+/// held by an unknown owner until `modified + ttl`, since a live holder rewrites it every
+/// third of its TTL.
+async fn read_state(
+    lake: &Lake,
+    key: &str,
+    modified: Option<DateTime<Utc>>,
+    ttl: Duration,
+) -> Result<Option<LockState>> {
+    let parsed = match lake.get_opt(key).await {
+        Ok(None) => return Ok(None),
+        Ok(Some(bytes)) => serde_json::from_slice::<LockState>(&bytes).map_err(|e| Error::Json {
+            location: key.to_string(),
+            detail: e.to_string(),
+        }),
+        Err(e) => Err(e),
+    };
+    match (parsed, modified) {
+        (Ok(state), _) => Ok(Some(state)),
+        (Err(e), Some(at)) => {
+            tracing::warn!(%key, "unreadable lock object, judged by its store time: {e}");
+            Ok(Some(LockState {
+                owner: format!("unknown (unreadable {key})"),
+                since: at,
+                expires_at: at + ttl,
+                released: false,
+            }))
+        }
+        (Err(e), None) => Err(e),
     }
 }
 

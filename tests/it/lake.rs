@@ -90,3 +90,36 @@ async fn the_run_lock_admits_one_holder_and_expires_when_abandoned() {
         c.release().await.unwrap();
     }
 }
+
+/// A lock object that cannot be parsed (a lease renewal cut off by a kill) holds the lock for
+/// an unknown owner until its store time plus the TTL, then is taken over.
+#[tokio::test]
+async fn an_unreadable_lock_object_is_judged_by_its_store_time() {
+    use pokelake::lake::lock::Lock;
+    use std::time::Duration;
+    for t in lakes("lake_lock_unreadable") {
+        let key = "_lock/run/0000000001.json";
+        assert_eq!(
+            t.lake
+                .put_create(key, Bytes::from_static(b"{\"owner\":\"run-A\",\"si"))
+                .await
+                .unwrap(),
+            Put::Created
+        );
+        let e = Lock::acquire(&t.lake, "run", "run-B", Duration::from_secs(2))
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .starts_with(&format!("locked by run unknown (unreadable {key}) since ")),
+            "{}: {e}",
+            t.kind
+        );
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let b = Lock::acquire(&t.lake, "run", "run-B", Duration::from_secs(2))
+            .await
+            .unwrap();
+        b.release().await.unwrap();
+    }
+}

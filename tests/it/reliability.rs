@@ -62,7 +62,9 @@ fn run_cmd(uri: &str) -> tokio::process::Command {
         .env_remove(pokelake::lake::crash::VAR)
         .kill_on_drop(true);
     if uri.starts_with("s3://") {
-        cmd.arg("--no-species");
+        // A lease renewal cut off by the kill can leave LocalStack an unreadable lock object:
+        // fail its read in seconds, not the default 180 s retry window.
+        cmd.arg("--no-species").env("POKELAKE_S3_RETRY_SECS", "5");
     }
     cmd
 }
