@@ -127,6 +127,16 @@ enum Outcome {
 }
 
 impl Fetcher {
+    /// The next call id of this run, `<run_id>-<n>`: n counts every attempt and file read of
+    /// the run (from 1, one counter shared by its sources).
+    fn next_call_id(&self) -> String {
+        format!(
+            "{}-{}",
+            self.run_id,
+            self.next_call.fetch_add(1, Ordering::SeqCst)
+        )
+    }
+
     /// A fetcher for one run. Errors when the TLS client cannot be built.
     pub fn new(
         cfg: HttpConfig,
@@ -182,11 +192,7 @@ impl Fetcher {
                 }
             }
             self.throttle.acquire().await;
-            let call_id = format!(
-                "{}-{}",
-                self.run_id,
-                self.next_call.fetch_add(1, Ordering::SeqCst)
-            );
+            let call_id = self.next_call_id();
             let started_at = Utc::now();
             let (status, body, outcome) = self.attempt(&url, req.params, check).await;
             drop(_slot);
@@ -332,11 +338,7 @@ impl Fetcher {
         body: Bytes,
         started_at: chrono::DateTime<Utc>,
     ) -> Fetched {
-        let call_id = format!(
-            "{}-{}",
-            self.run_id,
-            self.next_call.fetch_add(1, Ordering::SeqCst)
-        );
+        let call_id = self.next_call_id();
         let record = CallRecord {
             call_id: call_id.clone(),
             run_id: self.run_id.clone(),
