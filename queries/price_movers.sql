@@ -1,8 +1,17 @@
 -- The 20 cards whose tcgplayer USD market price moved most over the last N days (--param days=<N>): price then (last known N days before the latest price date) and now, per card and variant, by the size of the move in %.
+-- A card priced by two feeds on one day counts once: pokemontcg's price first, then TCGdex's.
 WITH prices AS (
     SELECT card_id, variant, price_date, market_price
-    FROM silver_tcg_card_prices
-    WHERE market = 'tcgplayer' AND market_price IS NOT NULL AND price_date IS NOT NULL
+    FROM (
+        SELECT
+            *,
+            ROW_NUMBER() OVER (
+                PARTITION BY card_id, variant, price_date ORDER BY source <> 'pokemontcg', source, native_id
+            ) AS precedence
+        FROM silver_tcg_card_prices
+        WHERE market = 'tcgplayer' AND market_price IS NOT NULL AND price_date IS NOT NULL
+    )
+    WHERE precedence = 1
 ),
 
 window_start AS (

@@ -107,7 +107,7 @@ pub struct SourceArgs {
         env = "POKELAKE_SOURCES",
         value_delimiter = ',',
         value_parser = parse_source,
-        default_value = "pokemontcg"
+        default_value = "all"
     )]
     pub source: Vec<SourceName>,
     /// Root URL of the TCGdex API (`/v2/<lang>/...` is added).

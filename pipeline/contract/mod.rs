@@ -9,6 +9,11 @@
 //! (`price_date=2025-01-06/`), never inside them: [`Contract::file_schema`] is the schema of each
 //! file, [`Contract::arrow_schema`] the table as a reader sees it (partition columns last), and
 //! [`Contract::partition_columns`] what the query layer registers them as.
+//!
+//! A contract may derive its columns from another (`"derive": {"from": T, "drop": [..]}`): its
+//! own columns first, then `T`'s that it neither names nor drops, in `T`'s order. The four bronze
+//! records tables of the second sources take `bronze_tcg_cards`/`_sets`' columns this way, and the
+//! per-source silver tables the typed columns of `silver_tcg_cards`/`_sets`, so they cannot drift.
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -31,6 +36,22 @@ const CONTRACTS: &[(&str, &str)] = &[
         include_str!("../../schemas/bronze_tcg_sets.json"),
     ),
     (
+        "bronze_tcgdex_cards",
+        include_str!("../../schemas/bronze_tcgdex_cards.json"),
+    ),
+    (
+        "bronze_tcgdex_sets",
+        include_str!("../../schemas/bronze_tcgdex_sets.json"),
+    ),
+    (
+        "bronze_pokemontcg_data_cards",
+        include_str!("../../schemas/bronze_pokemontcg_data_cards.json"),
+    ),
+    (
+        "bronze_pokemontcg_data_sets",
+        include_str!("../../schemas/bronze_pokemontcg_data_sets.json"),
+    ),
+    (
         "silver_tcg_cards",
         include_str!("../../schemas/silver_tcg_cards.json"),
     ),
@@ -41,6 +62,14 @@ const CONTRACTS: &[(&str, &str)] = &[
     (
         "silver_tcg_sets",
         include_str!("../../schemas/silver_tcg_sets.json"),
+    ),
+    (
+        "silver_tcg_card_sources",
+        include_str!("../../schemas/silver_tcg_card_sources.json"),
+    ),
+    (
+        "silver_tcg_set_sources",
+        include_str!("../../schemas/silver_tcg_set_sources.json"),
     ),
     (
         "silver_tcg_card_prices",
@@ -97,6 +126,17 @@ pub struct Contract {
     /// `source_drift` (see `silver::typed::source_drift`).
     #[serde(default)]
     pub source_fields: std::collections::BTreeMap<String, String>,
+    /// Columns taken from another contract (see the module docs).
+    #[serde(default)]
+    derive: Option<Derive>,
+}
+
+/// `"derive"`: the contract whose columns this one continues, and those it leaves out.
+#[derive(Debug, Clone, Deserialize)]
+struct Derive {
+    from: String,
+    #[serde(default)]
+    drop: Vec<String>,
 }
 
 /// One column of a contract.
@@ -119,8 +159,25 @@ impl Contract {
             .iter()
             .find(|(name, _)| *name == table)
             .ok_or_else(|| contract_error(table, "*", "no contract in schemas/"))?;
-        let c: Contract = serde_json::from_str(text)
+        let mut c: Contract = serde_json::from_str(text)
             .map_err(|e| contract_error(table, "*", &format!("schemas/{table}.json: {e}")))?;
+        if let Some(d) = c.derive.take() {
+            let base = Contract::load(&d.from)?;
+            for name in &d.drop {
+                if !base.columns.iter().any(|col| &col.name == name) {
+                    let detail = format!("derive drops {name:?}, which {} lacks", d.from);
+                    return Err(contract_error(table, name, &detail));
+                }
+            }
+            let inherited: Vec<Column> = base
+                .columns
+                .into_iter()
+                .filter(|b| {
+                    !d.drop.contains(&b.name) && !c.columns.iter().any(|o| o.name == b.name)
+                })
+                .collect();
+            c.columns.extend(inherited);
+        }
         for col in &c.columns {
             parse_type(&col.data_type).ok_or_else(|| {
                 contract_error(

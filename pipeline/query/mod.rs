@@ -41,6 +41,10 @@ pub const NAMED: &[(&str, &str)] = &[
     ),
     ("set_cards", include_str!("../../queries/set_cards.sql")),
     (
+        "card_prices_by_source",
+        include_str!("../../queries/card_prices_by_source.sql"),
+    ),
+    (
         "user_collection",
         include_str!("../../queries/user_collection.sql"),
     ),

@@ -1,125 +1,131 @@
-//! The silver tables as a state that batches of new sightings are merged into.
+//! The silver tables as a state that batches of new sightings are merged into, and the combined
+//! tables built from it.
 //!
 //! The state is what the lake's tables hold (read back at the start of an incremental run, empty
-//! for a full refresh): cards at the version of their latest sighting, every version with its
-//! first and last sighting, sets at their latest version. Each merge is a SQL file of
-//! `queries/silver/` over the state and one batch ([`super::records::Exploded`]); every merge
-//! keeps, per key, a minimum or a maximum of a fixed order, so merging the same sightings twice,
-//! or in other batches or another order, gives the same state (and the same bytes).
+//! for a full refresh): per source and native id the version of its latest sighting
+//! (`silver_tcg_card_sources`, `silver_tcg_set_sources`), and every card version with its first
+//! and last sighting (`silver_tcg_card_versions`). Each merge is a SQL file of `queries/silver/`
+//! over the state and one batch ([`super::records::Exploded`] per feed); every merge keeps, per
+//! key, a minimum or a maximum of a fixed order, so merging the same sightings twice, or in other
+//! batches or another order, gives the same state (and the same bytes).
 //!
-//! Two columns are state, not typing: `species_ids` as the API gave them (the written cards carry
-//! them filled from the name where the API gave none, flagged by `species_from_name`, which the
-//! read-back undoes), and `cards_seen` (recomputed from the merged cards by every merge).
+//! [`State::combine`] then builds one row per canonical id (`cards.sql`, `sets.sql`): each
+//! column from the first source in precedence order ([`super::feeds::SOURCES`]) that has a value,
+//! under the id `canonical_ids.sql` gives (a native id that collides with another of its source
+//! keeps its own id).
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{new_null_array, Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
-use arrow::compute::{cast, concat_batches, nullif};
-use arrow::datatypes::SchemaRef;
+use arrow::array::{Int32Array, StringArray};
+use arrow::compute::{cast, concat_batches};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
+use super::feeds::{self, Feed, Kind};
 use super::records::{self, Exploded};
-use super::table::SILVER_TCG_SETS;
 use super::table::{self, Table};
 use super::table::{SILVER_TCG_CARDS, SILVER_TCG_CARD_PRICES, SILVER_TCG_CARD_VERSIONS};
-use super::typed;
+use super::table::{SILVER_TCG_CARD_SOURCES, SILVER_TCG_SETS, SILVER_TCG_SET_SOURCES};
 use crate::contract::Contract;
 use crate::lake::Lake;
+use crate::source::reconcile::Reconciler;
 use crate::{Error, Result};
 
-const CARDS_SQL: &str = include_str!("../../queries/silver/cards.sql");
+const LATEST_PER_SOURCE_SQL: &str = include_str!("../../queries/silver/latest_per_source.sql");
+const CANONICAL_IDS_SQL: &str = include_str!("../../queries/silver/canonical_ids.sql");
 const CARD_VERSIONS_SQL: &str = include_str!("../../queries/silver/card_versions.sql");
+const CARDS_SQL: &str = include_str!("../../queries/silver/cards.sql");
 const SETS_SQL: &str = include_str!("../../queries/silver/sets.sql");
 
-/// Card columns the typed rows lack (filled by the merge, or when writing).
-const CARD_LINEAGE: &[&str] = &[
-    "bronze_key",
-    "call_id",
-    "first_seen_at",
-    "last_seen_at",
-    "species_from_name",
-];
-const SET_LINEAGE: &[&str] = &[
-    "cards_seen",
-    "bronze_key",
-    "call_id",
-    "first_seen_at",
-    "last_seen_at",
-];
+/// The per-source columns the typed rows lack (filled by the merge).
+const LINEAGE: &[&str] = &["bronze_key", "call_id", "first_seen_at", "last_seen_at"];
 
 /// The silver state merged batch by batch.
 #[derive(Debug, Clone)]
 pub struct State {
-    /// `silver_tcg_cards` without `species_from_name`, species as the API gave them.
-    pub cards: RecordBatch,
+    /// `silver_tcg_card_sources` (species as the source gave them).
+    pub card_sources: RecordBatch,
     /// `silver_tcg_card_versions`.
     pub versions: RecordBatch,
-    /// `silver_tcg_sets`.
-    pub sets: RecordBatch,
+    /// `silver_tcg_set_sources`.
+    pub set_sources: RecordBatch,
     /// The bytes of the tables it was read from (to skip rewriting a table that did not change).
     pub files: HashMap<String, Bytes>,
 }
 
+/// The tables the state is read from, in [`State`]'s order.
+const STATE_TABLES: [Table; 3] = [
+    SILVER_TCG_CARD_SOURCES,
+    SILVER_TCG_CARD_VERSIONS,
+    SILVER_TCG_SET_SOURCES,
+];
+
 /// The schemas of the state, each column nullable (the contracts are enforced when writing).
-struct Schemas {
-    cards: SchemaRef,
-    versions: SchemaRef,
-    sets: SchemaRef,
-    /// Sets without `cards_seen`: what the sets merge reads.
-    sets_old: SchemaRef,
+fn schema(t: Table) -> Result<SchemaRef> {
+    super::typed::record_schema(t.name, &[])
 }
 
-fn schemas() -> Result<Schemas> {
-    Ok(Schemas {
-        cards: typed::record_schema(SILVER_TCG_CARDS.name, &["species_from_name"])?,
-        versions: typed::record_schema(SILVER_TCG_CARD_VERSIONS.name, &[])?,
-        sets: typed::record_schema(SILVER_TCG_SETS.name, &[])?,
-        sets_old: typed::record_schema(SILVER_TCG_SETS.name, &["cards_seen"])?,
-    })
+/// The combined tables of one state: what [`State::combine`] gives.
+#[derive(Debug, Clone)]
+pub struct Combined {
+    /// `silver_tcg_cards` without `species_from_name` (species as the sources gave them).
+    pub cards: RecordBatch,
+    /// `silver_tcg_sets`.
+    pub sets: RecordBatch,
 }
 
 impl State {
     /// Nothing yet: the start of a full refresh.
     pub fn empty() -> Result<State> {
-        let s = schemas()?;
+        let [c, v, s] = STATE_TABLES;
         Ok(State {
-            cards: RecordBatch::new_empty(s.cards),
-            versions: RecordBatch::new_empty(s.versions),
-            sets: RecordBatch::new_empty(s.sets),
+            card_sources: RecordBatch::new_empty(schema(c)?),
+            versions: RecordBatch::new_empty(schema(v)?),
+            set_sources: RecordBatch::new_empty(schema(s)?),
             files: HashMap::new(),
         })
     }
 
     /// The state the lake's tables hold; `None` when one of them is missing.
     pub async fn read(lake: &Lake) -> Result<Option<State>> {
-        let s = schemas()?;
         let mut files = HashMap::new();
         let mut tables = Vec::new();
-        for t in [SILVER_TCG_CARDS, SILVER_TCG_CARD_VERSIONS, SILVER_TCG_SETS] {
+        for t in STATE_TABLES {
             let key = t.file_key();
             let Some(bytes) = lake.get_opt(&key).await? else {
                 return Ok(None);
             };
-            tables.push(read_parquet(t, &key, bytes.clone())?);
+            tables.push(pick(&read_parquet(t, &key, bytes.clone())?, &schema(t)?)?);
             files.insert(key, bytes);
         }
-        let [cards, versions, sets] = <[RecordBatch; 3]>::try_from(tables).expect("three tables");
+        let [card_sources, versions, set_sources] =
+            <[RecordBatch; 3]>::try_from(tables).expect("three tables");
+        for t in [SILVER_TCG_CARDS, SILVER_TCG_SETS] {
+            if let Some(bytes) = lake.get_opt(&t.file_key()).await? {
+                files.insert(t.file_key(), bytes);
+            }
+        }
         Ok(Some(State {
-            cards: pick(&unfill_species(&cards)?, &s.cards)?,
-            versions: pick(&versions, &s.versions)?,
-            sets: pick(&sets, &s.sets)?,
+            card_sources,
+            versions,
+            set_sources,
             files,
         }))
     }
 
-    /// The bytes of the state's tables in the lake (to skip rewriting them unchanged).
+    /// The bytes of the state's and the combined tables in the lake (to skip rewriting them
+    /// unchanged).
     pub async fn files(lake: &Lake) -> Result<HashMap<String, Bytes>> {
         let mut out = HashMap::new();
-        for t in [SILVER_TCG_CARDS, SILVER_TCG_CARD_VERSIONS, SILVER_TCG_SETS] {
+        for t in STATE_TABLES
+            .iter()
+            .chain(&[SILVER_TCG_CARDS, SILVER_TCG_SETS])
+        {
             if let Some(bytes) = lake.get_opt(&t.file_key()).await? {
                 out.insert(t.file_key(), bytes);
             }
@@ -127,107 +133,207 @@ impl State {
         Ok(out)
     }
 
-    /// `card_id` → `record_hash` of each card's current version.
-    pub fn current_versions(&self) -> HashMap<String, String> {
-        let ids = self.cards.column(0).as_string::<i32>();
-        let hash = self
-            .cards
-            .column_by_name("record_hash")
-            .expect("state schema")
-            .as_string::<i32>();
-        (0..self.cards.num_rows())
-            .map(|i| (ids.value(i).to_string(), hash.value(i).to_string()))
+    /// `(source, native_id)` → `record_hash` of each source's card at its current version.
+    pub fn current_versions(&self) -> HashMap<(String, String), String> {
+        let b = &self.card_sources;
+        let col = |n: &str| {
+            b.column_by_name(n)
+                .expect("state schema")
+                .as_string::<i32>()
+                .clone()
+        };
+        let (source, native, hash) = (col("source"), col("native_id"), col("record_hash"));
+        (0..b.num_rows())
+            .map(|i| {
+                let key = (source.value(i).to_string(), native.value(i).to_string());
+                (key, hash.value(i).to_string())
+            })
             .collect()
     }
 
-    /// Merges one batch of card and set sightings into the state; `card_records` are the
-    /// batch's distinct card records typed ([`type_cards`]).
-    pub async fn merge(
-        &mut self,
-        card_records: RecordBatch,
-        cards: &Exploded,
-        sets: &Exploded,
-    ) -> Result<()> {
-        let s = schemas()?;
+    /// The pokemontcg set ids the state knows (of `pokemontcg` and `pokemontcg-data`): what a
+    /// TCGdex set id equal to one of them reconciles to.
+    pub fn pokemontcg_set_ids(&self) -> Vec<String> {
+        let b = &self.set_sources;
+        let col = |n: &str| {
+            b.column_by_name(n)
+                .expect("state schema")
+                .as_string::<i32>()
+                .clone()
+        };
+        let (source, native) = (col("source"), col("native_id"));
+        (0..b.num_rows())
+            .filter(|&i| source.value(i) != feeds::TCGDEX)
+            .map(|i| native.value(i).to_string())
+            .collect()
+    }
+
+    /// Merges one batch into the state: the sightings of every feed, `cards` and `sets` the
+    /// batch's distinct records typed ([`type_cards`], [`type_sets`]).
+    pub async fn merge(&mut self, cards: &TypedCards, sets: &Typed) -> Result<()> {
         let ctx = table::transform_session();
-        register(&ctx, "card_records", card_records)?;
-        register(
+        self.card_sources = latest_per_source(
             &ctx,
-            "card_sightings",
-            records::sightings_batch("card_id", &cards.sightings)?,
-        )?;
-        register(&ctx, "cards_old", self.cards.clone())?;
-        let merged = table::collect(&ctx, CARDS_SQL).await?;
-        self.cards = pick_all(&merged, &s.cards)?;
+            SILVER_TCG_CARD_SOURCES,
+            &cards.rows,
+            &self.card_sources,
+        )
+        .await?;
+        self.set_sources =
+            latest_per_source(&ctx, SILVER_TCG_SET_SOURCES, sets, &self.set_sources).await?;
 
-        register(&ctx, "cards", self.cards.clone())?;
+        register(&ctx, "card_sightings", cards.rows.sightings.clone())?;
         register(&ctx, "versions_old", self.versions.clone())?;
+        register(&ctx, "card_sources", self.card_sources.clone())?;
+        canonical_ids(&ctx, "card_ids", "card_sources", "card_id").await?;
         let merged = table::collect(&ctx, CARD_VERSIONS_SQL).await?;
-        self.versions = pick_all(&merged, &s.versions)?;
-
-        let rows: Vec<Value> = sets
-            .records
-            .iter()
-            .map(|(h, text)| Ok(typed::set_row(&parse(text)?, h)))
-            .collect::<Result<_>>()?;
-        let schema = typed::record_schema(SILVER_TCG_SETS.name, SET_LINEAGE)?;
-        register(
-            &ctx,
-            "set_records",
-            typed::to_batch("set_records", schema, &rows)?,
-        )?;
-        register(
-            &ctx,
-            "set_sightings",
-            records::sightings_batch("set_id", &sets.sightings)?,
-        )?;
-        register(&ctx, "sets_old", pick(&self.sets, &s.sets_old)?)?;
-        let merged = table::collect(&ctx, SETS_SQL).await?;
-        self.sets = pick_all(&merged, &s.sets)?;
+        self.versions = pick_all(&merged, &schema(SILVER_TCG_CARD_VERSIONS)?)?;
         Ok(())
     }
+
+    /// The combined `silver_tcg_cards` and `silver_tcg_sets` of the state (see the module docs).
+    pub async fn combine(&self) -> Result<Combined> {
+        let ctx = table::transform_session();
+        let sources: Vec<&str> = feeds::SOURCES.to_vec();
+        let precedence: Vec<i32> = (0..).take(sources.len()).collect();
+        let p = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("source", DataType::Utf8, false),
+                Field::new("precedence", DataType::Int32, false),
+            ])),
+            vec![
+                Arc::new(StringArray::from(sources)),
+                Arc::new(Int32Array::from(precedence)),
+            ],
+        )
+        .map_err(|e| Error::encode("source_precedence", e))?;
+        register(&ctx, "source_precedence", p)?;
+        register(&ctx, "card_sources", self.card_sources.clone())?;
+        register(&ctx, "set_sources", self.set_sources.clone())?;
+        canonical_ids(&ctx, "card_ids", "card_sources", "card_id").await?;
+        canonical_ids(&ctx, "set_ids", "set_sources", "set_id").await?;
+        let cards_schema =
+            super::typed::record_schema(SILVER_TCG_CARDS.name, &["species_from_name"])?;
+        let cards = pick_all(&table::collect(&ctx, CARDS_SQL).await?, &cards_schema)?;
+        register(&ctx, "cards", cards.clone())?;
+        let sets = pick_all(
+            &table::collect(&ctx, SETS_SQL).await?,
+            &schema(SILVER_TCG_SETS)?,
+        )?;
+        Ok(Combined { cards, sets })
+    }
+}
+
+/// `latest_per_source.sql` over `old` (rows of `t`) and a batch: the merged rows of `t`.
+async fn latest_per_source(
+    ctx: &SessionContext,
+    t: Table,
+    batch: &Typed,
+    old: &RecordBatch,
+) -> Result<RecordBatch> {
+    for name in ["sightings", "records", "sources_old"] {
+        ctx.deregister_table(name)?;
+    }
+    register(ctx, "sightings", batch.sightings.clone())?;
+    register(ctx, "records", batch.records.clone())?;
+    register(ctx, "sources_old", old.clone())?;
+    let merged = table::collect(ctx, LATEST_PER_SOURCE_SQL).await?;
+    pick_all(&merged, &schema(t)?)
+}
+
+/// Registers `name`: `canonical_ids.sql` over table `from`, whose candidate id is `id`.
+async fn canonical_ids(ctx: &SessionContext, name: &str, from: &str, id: &str) -> Result<()> {
+    ctx.deregister_table("id_candidates")?;
+    let view = ctx
+        .sql(&format!(
+            "SELECT source, native_id, {id} AS canonical_id FROM {from}"
+        ))
+        .await?
+        .into_view();
+    ctx.register_table("id_candidates", view)?;
+    let ids = table::collect(ctx, CANONICAL_IDS_SQL).await?;
+    let schema = ids.first().map_or_else(
+        || {
+            Arc::new(Schema::new(vec![
+                Field::new("source", DataType::Utf8, true),
+                Field::new("native_id", DataType::Utf8, true),
+                Field::new("canonical_id", DataType::Utf8, true),
+            ]))
+        },
+        RecordBatch::schema,
+    );
+    let batch = concat_batches(&schema, &ids).map_err(|e| Error::encode(name, e))?;
+    register(ctx, name, batch)
+}
+
+/// One batch's records of one kind, typed: what a merge reads.
+#[derive(Debug)]
+pub struct Typed {
+    /// One row per source and distinct hash (lineage excluded), of `silver_tcg_*_sources`.
+    pub records: RecordBatch,
+    /// Every feed's sightings ([`records::sightings_batch`]), concatenated.
+    pub sightings: RecordBatch,
 }
 
 /// The distinct card records of a batch, typed.
 #[derive(Debug)]
 pub struct TypedCards {
-    /// `card_records`: one `silver_tcg_cards` row (lineage excluded) per distinct hash.
-    pub records: RecordBatch,
+    pub rows: Typed,
     /// The price rows of the batch's versions that can change a price table: every version of
-    /// the batch except a card's current version before the batch, which already wins every
-    /// key it has a row for. Rows without a price date are left out and counted in `undated`.
+    /// the batch except a source's card at its current version before the batch, which already
+    /// wins every key it has a row for. Rows without a price date are left out and counted in
+    /// `undated`.
     pub prices: RecordBatch,
     pub undated: usize,
 }
 
-/// Types the batch's distinct card records (each parsed once, on every core) into card rows
-/// and price rows; `current` is `card_id` → `record_hash` of each card's version before the
-/// batch ([`State::current_versions`]).
+/// The sightings of `feeds` (of one kind) as one batch.
+fn sightings(feeds: &[(Feed, &Exploded)]) -> Result<RecordBatch> {
+    let batches = feeds
+        .iter()
+        .map(|(f, e)| records::sightings_batch(f.source, &e.sightings))
+        .collect::<Result<Vec<_>>>()?;
+    let schema = records::sightings_batch("", &[])?.schema();
+    concat_batches(&schema, &batches).map_err(|e| Error::encode("sightings", e))
+}
+
+/// Types the batch's distinct card records of every card feed (each parsed once, on every core)
+/// into card rows and price rows; `current` is each source card's version before the batch
+/// ([`State::current_versions`]), `reconcile` maps TCGdex ids.
 ///
 /// Errors: [`Error::Json`] for a record that does not parse (explode checked it already).
-pub fn type_cards(cards: &Exploded, current: &HashMap<String, String>) -> Result<TypedCards> {
-    let records: Vec<(&String, &String)> = cards.records.iter().collect();
+pub fn type_cards(
+    feeds: &[(Feed, &Exploded)],
+    reconcile: &Reconciler,
+    current: &HashMap<(String, String), String>,
+) -> Result<TypedCards> {
+    let records: Vec<(Feed, &String, &String)> = feeds
+        .iter()
+        .flat_map(|(f, e)| e.records.iter().map(move |(h, t)| (*f, h, t)))
+        .collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let share = records.len().div_ceil(cores).max(256);
-    let type_share = |part: &[(&String, &String)]| -> Result<(Vec<Value>, Vec<Value>, usize)> {
-        let (mut rows, mut prices, mut undated) = (Vec::new(), Vec::new(), 0);
-        for (hash, text) in part {
-            let card = parse(text)?;
-            rows.push(typed::card_row(&card, hash));
-            let id = card.get("id").and_then(Value::as_str).unwrap_or_default();
-            if current.get(id) == Some(*hash) {
-                continue;
-            }
-            for row in typed::price_rows(&card, hash) {
-                if row.get("price_date").is_none_or(Value::is_null) {
-                    undated += 1;
+    let type_share =
+        |part: &[(Feed, &String, &String)]| -> Result<(Vec<Value>, Vec<Value>, usize)> {
+            let (mut rows, mut prices, mut undated) = (Vec::new(), Vec::new(), 0);
+            for (feed, hash, text) in part {
+                debug_assert_eq!(feed.kind, Kind::Cards);
+                let card = parse(text)?;
+                rows.push(feed.card_row(&card, reconcile, hash));
+                let id = card.get("id").and_then(Value::as_str).unwrap_or_default();
+                if current.get(&(feed.source.to_string(), id.to_string())) == Some(*hash) {
                     continue;
                 }
-                prices.push(row);
+                for row in feed.price_rows(&card, reconcile, hash) {
+                    if row.get("price_date").is_none_or(Value::is_null) {
+                        undated += 1;
+                        continue;
+                    }
+                    prices.push(row);
+                }
             }
-        }
-        Ok((rows, prices, undated))
-    };
+            Ok((rows, prices, undated))
+        };
     let parts: Vec<(Vec<Value>, Vec<Value>, usize)> = if records.len() <= share {
         vec![type_share(&records)?]
     } else {
@@ -248,14 +354,32 @@ pub fn type_cards(cards: &Exploded, current: &HashMap<String, String>) -> Result
         prices.extend(p);
         undated += u;
     }
-    let schema = typed::record_schema(SILVER_TCG_CARDS.name, CARD_LINEAGE)?;
-    let records = typed::to_batch("card_records", schema, &rows)?;
-    let schema = typed::record_schema(SILVER_TCG_CARD_PRICES.name, &[])?;
-    let prices = typed::to_batch("price_records", schema, &prices)?;
+    let schema = super::typed::record_schema(SILVER_TCG_CARD_SOURCES.name, LINEAGE)?;
+    let records = super::typed::to_batch("card_records", schema, &rows)?;
+    let schema = super::typed::record_schema(SILVER_TCG_CARD_PRICES.name, &[])?;
+    let prices = super::typed::to_batch("price_records", schema, &prices)?;
     Ok(TypedCards {
-        records,
+        rows: Typed {
+            records,
+            sightings: sightings(feeds)?,
+        },
         prices,
         undated,
+    })
+}
+
+/// Types the batch's distinct set records of every set feed (TCG Pocket sets give no row).
+pub fn type_sets(feeds: &[(Feed, &Exploded)], reconcile: &Reconciler) -> Result<Typed> {
+    let mut rows = Vec::new();
+    for (feed, e) in feeds {
+        for (hash, text) in &e.records {
+            rows.extend(feed.set_row(&parse(text)?, reconcile, hash));
+        }
+    }
+    let schema = super::typed::record_schema(SILVER_TCG_SET_SOURCES.name, LINEAGE)?;
+    Ok(Typed {
+        records: super::typed::to_batch("set_records", schema, &rows)?,
+        sightings: sightings(feeds)?,
     })
 }
 
@@ -265,25 +389,6 @@ fn parse(text: &str) -> Result<Value> {
         location: "a bronze record".into(),
         detail: e.to_string(),
     })
-}
-
-/// `cards` with the species filled from the name removed again (`species_from_name`).
-fn unfill_species(cards: &RecordBatch) -> Result<RecordBatch> {
-    let err = |e: arrow::error::ArrowError| Error::encode(SILVER_TCG_CARDS.name, e);
-    let flag = column(cards, SILVER_TCG_CARDS.name, "species_from_name")?;
-    let flag = flag.as_boolean();
-    let schema = cards.schema();
-    let mut columns = cards.columns().to_vec();
-    for name in ["species_ids", "species_id"] {
-        let i = schema.index_of(name).map_err(err)?;
-        columns[i] = nullif(&columns[i], flag).map_err(err)?;
-    }
-    let fields: Vec<_> = schema
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone().with_nullable(true))
-        .collect();
-    RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns).map_err(err)
 }
 
 /// `filled` (the cards after species were filled by name) with `species_from_name`: true where

@@ -43,11 +43,13 @@
 //! history; next: bucket it by card id and merge bucket by bucket), and the tables of one run are
 //! not published atomically together (a table pointer written last would do it).
 pub mod canonical;
+pub mod feeds;
 pub mod merge;
 pub mod normalize;
 pub mod prices;
 pub mod quality;
 pub mod raw_hash;
+pub mod reconcile_checks;
 pub mod records;
 pub mod species;
 pub mod staging;
@@ -65,17 +67,14 @@ use serde::Serialize;
 
 use crate::lake::keys::BronzeKey;
 use crate::lake::Lake;
+use crate::source::reconcile::Reconciler;
 use crate::{Error, Result};
+use feeds::{Feed, Kind, FEEDS};
 use merge::State;
-use table::{Table, BRONZE_TCG_CARDS, BRONZE_TCG_SETS, SILVER_DATA_QUALITY, SILVER_POKEMON_MASTER};
+use table::SILVER_TCG_SET_SOURCES;
+use table::{Table, SILVER_DATA_QUALITY, SILVER_POKEMON_MASTER, SILVER_TCG_CARD_SOURCES};
 use table::{SILVER_TCG_CARDS, SILVER_TCG_CARD_PRICES, SILVER_TCG_CARD_VERSIONS, SILVER_TCG_SETS};
 use watermark::{Consumed, Watermark};
-
-/// The bronze tables silver consumes, with the bronze records table each feeds.
-const SOURCES: [(&str, Table); 2] = [
-    ("tcg_cards", BRONZE_TCG_CARDS),
-    ("tcg_sets", BRONZE_TCG_SETS),
-];
 
 /// Where a run can be stopped on purpose (`POKELAKE_FAILPOINT`), as a crash would stop it.
 pub const FAILPOINTS: &[&str] = &[
@@ -122,8 +121,12 @@ pub struct Summary {
     /// Records read in the consumed card pages (one per record per page).
     pub card_records: usize,
     pub set_records: usize,
+    /// Card records read per source (one per full record per page; briefs not counted).
+    pub card_records_by_source: BTreeMap<String, usize>,
     /// Records without an id: in the bronze records tables only.
     pub skipped_records: usize,
+    /// Briefs of TCGdex list pages: in the bronze records tables only.
+    pub briefs: usize,
     /// Consumed pages whose call the call log does not name (fetched_at = partition date).
     pub pages_without_call: usize,
     /// Batches the pages were read in.
@@ -211,42 +214,64 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
             .collect();
         let calls = records::call_index(lake, &runs).await?;
         let mut exploded = Vec::new();
-        for (table, staged) in SOURCES {
+        for feed in FEEDS {
             let pages: Vec<(String, BronzeKey)> = batch
                 .iter()
-                .filter(|p| p.bronze.table == table)
+                .filter(|p| p.bronze.table == feed.bronze)
                 .map(|p| (p.key.clone(), p.bronze.clone()))
                 .collect();
-            let e = records::explode(lake, &pages, &calls, staged.name).await?;
-            s.staged_files += staging::stage(lake, staged, &e.staged).await?.written;
+            let e = records::explode(lake, &pages, &calls, feed.staged.name, feed.shape).await?;
+            s.staged_files += staging::stage(lake, feed.staged, &e.staged).await?.written;
             s.skipped_records += e.skipped;
+            s.briefs += e.briefs;
             s.pages_without_call += e.without_call;
             for (key, n) in &e.pages {
                 let c = Consumed {
-                    bronze_table: table.to_string(),
+                    bronze_table: feed.bronze.to_string(),
                     records: i32::try_from(*n).unwrap_or(i32::MAX),
                     consumed_at_ms: started.timestamp_millis(),
                     silver_run_id: s.silver_run_id.clone(),
                 };
                 consumed.insert(key.clone(), c);
             }
-            exploded.push(e);
+            let (pages, records) = match feed.kind {
+                Kind::Cards => (&mut s.card_pages, &mut s.card_records),
+                Kind::Sets => (&mut s.set_pages, &mut s.set_records),
+            };
+            *pages += e.pages.len();
+            *records += e.record_count();
+            if feed.kind == Kind::Cards {
+                *s.card_records_by_source
+                    .entry(feed.source.into())
+                    .or_default() += e.sightings.len();
+            }
+            exploded.push((feed, e));
         }
-        let [cards, sets] = <[records::Exploded; 2]>::try_from(exploded).expect("two sources");
-        s.card_pages += cards.pages.len();
-        s.set_pages += sets.pages.len();
-        s.card_records += cards.record_count();
-        s.set_records += sets.record_count();
         failpoint(opts, "silver-after-staging")?;
 
-        let typed = merge::type_cards(&cards, &state.current_versions())?;
-        s.prices_without_date += typed.undated;
-        state.merge(typed.records, &cards, &sets).await?;
+        let of = |kind: Kind| -> Vec<(Feed, &records::Exploded)> {
+            exploded
+                .iter()
+                .filter(|(f, _)| f.kind == kind)
+                .map(|(f, e)| (*f, e))
+                .collect()
+        };
+        let (card_feeds, set_feeds) = (of(Kind::Cards), of(Kind::Sets));
+        // A TCGdex set id equal to a pokemontcg one (held or in this batch) is that id.
+        let batch_sets = set_feeds
+            .iter()
+            .filter(|(f, _)| f.source != feeds::TCGDEX)
+            .flat_map(|(_, e)| e.sightings.iter().map(|x| x.id.clone()));
+        let reconcile = Reconciler::new(state.pokemontcg_set_ids().into_iter().chain(batch_sets));
+        let cards = merge::type_cards(&card_feeds, &reconcile, &state.current_versions())?;
+        let sets = merge::type_sets(&set_feeds, &reconcile)?;
+        s.prices_without_date += cards.undated;
+        state.merge(&cards, &sets).await?;
         price_parts
-            .merge(lake, &typed.prices, &state.versions)
+            .merge(lake, &cards.prices, &state.versions)
             .await?;
         failpoint(opts, "silver-after-prices")?;
-        drop((cards, sets, typed.prices));
+        drop((exploded, cards, sets));
         release_free_memory();
     }
     s.pages_consumed = s.card_pages + s.set_pages;
@@ -264,31 +289,57 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
         );
     }
 
-    // The cards go last of the merged tables: the price merge of a re-run after a crash relies
-    // on the cards in the lake being no newer than the prices (see merge::type_cards).
+    // The card sources go last of the merged tables: the price merge of a re-run after a crash
+    // relies on the card sources in the lake being no newer than the prices (see
+    // merge::type_cards).
     let old = |t: Table| state.files.get(&t.file_key()).cloned();
-    let versions = old(SILVER_TCG_CARD_VERSIONS);
+    for (t, batch) in [
+        (SILVER_TCG_CARD_VERSIONS, &state.versions),
+        (SILVER_TCG_SET_SOURCES, &state.set_sources),
+        (SILVER_TCG_CARD_SOURCES, &state.card_sources),
+    ] {
+        publish(lake, t, batch, old(t), &mut s).await?;
+        if t == SILVER_TCG_CARD_VERSIONS {
+            failpoint(opts, "silver-after-versions")?;
+        }
+    }
+    // [species + link checks] species filled by name, the master and the findings, from the
+    // combined cards and sets.
+    let combined = state.combine().await?;
+    let master = species::load(lake).await?;
+    let linked = quality::link_with(
+        &combined.cards,
+        std::slice::from_ref(&combined.sets),
+        &master,
+    )?;
+    let mut findings = linked.findings;
+    findings.extend(reconcile_checks::check(
+        &state.card_sources,
+        &state.set_sources,
+        &combined,
+    )?);
+    findings.sort();
+    let cards = merge::flag_species_from_name(&combined.cards, &linked.cards)?;
     publish(
         lake,
-        SILVER_TCG_CARD_VERSIONS,
-        &state.versions,
-        versions,
+        SILVER_TCG_SETS,
+        &combined.sets,
+        old(SILVER_TCG_SETS),
         &mut s,
     )
     .await?;
-    failpoint(opts, "silver-after-versions")?;
-    // [species + link checks] species filled by name, the master and the findings, from the
-    // merged cards and sets.
-    let master = species::load(lake).await?;
-    let linked = quality::link_with(&state.cards, std::slice::from_ref(&state.sets), &master)?;
-    let cards = merge::flag_species_from_name(&state.cards, &linked.cards)?;
-    let sets = old(SILVER_TCG_SETS);
-    publish(lake, SILVER_TCG_SETS, &state.sets, sets, &mut s).await?;
-    let old_cards = old(SILVER_TCG_CARDS);
-    publish(lake, SILVER_TCG_CARDS, &cards, old_cards, &mut s).await?;
+    publish(
+        lake,
+        SILVER_TCG_CARDS,
+        &cards,
+        old(SILVER_TCG_CARDS),
+        &mut s,
+    )
+    .await?;
+    let quality = quality::findings_batch(&findings)?;
     for (t, batch) in [
         (SILVER_POKEMON_MASTER, &linked.master),
-        (SILVER_DATA_QUALITY, &linked.quality),
+        (SILVER_DATA_QUALITY, &quality),
     ] {
         let before = lake.get_opt(&t.file_key()).await?;
         publish(lake, t, batch, before, &mut s).await?;
@@ -309,8 +360,8 @@ struct Page {
 /// Every page of the bronze tables silver reads, ordered by bronze day, then key.
 async fn list_pages(lake: &Lake) -> Result<Vec<Page>> {
     let mut out = Vec::new();
-    for (table, _) in SOURCES {
-        for (key, meta) in lake.list(&format!("bronze/{table}/")).await? {
+    for feed in FEEDS {
+        for (key, meta) in lake.list(&format!("bronze/{}/", feed.bronze)).await? {
             if let Some(bronze) = BronzeKey::parse(&key) {
                 out.push(Page {
                     key,

@@ -97,13 +97,28 @@ pub struct SetTotal {
     pub total: Option<i32>,
 }
 
-/// One row of `silver_data_quality`.
+/// One row of `silver_data_quality` (its `severity` is [`severity`] of its check).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Finding {
     pub check: &'static str,
     pub table: &'static str,
     pub key: String,
     pub detail: String,
+    /// The feed it is about; `None` when it spans feeds. The link checks take the first source
+    /// of the combined row (see [`link_with`]).
+    pub source: Option<String>,
+}
+
+/// How bad a check's finding is: `error` when silver could not place or type a record as given
+/// (an unknown set, a value that cannot be typed, two native ids for one canonical id),
+/// `warning` when values contradict each other, `note` when nothing in silver is wrong.
+pub fn severity(check: &str) -> &'static str {
+    match check {
+        UNKNOWN_SET | UNPARSED_VALUE | super::reconcile_checks::CANONICAL_ID_COLLISION => "error",
+        SPECIES_BY_NAME | FIELD_TYPE_DRIFT | UNKNOWN_FIELD => "note",
+        c if super::reconcile_checks::NOTES.contains(&c) => "note",
+        _ => "warning",
+    }
 }
 
 /// What [`link`] gives the silver build.
@@ -131,6 +146,13 @@ pub fn link_with(cards: &RecordBatch, sets: &[RecordBatch], master: &Master) -> 
         drifts.extend(drift_items(b, SETS, "set_id")?);
     }
     findings.extend(drift_findings(&drifts));
+    let mut primary = primary_sources(cards, CARDS, "card_id")?;
+    for b in sets {
+        primary.extend(primary_sources(b, SETS, "set_id")?);
+    }
+    for f in &mut findings {
+        f.source = primary.get(&(f.table, f.key.clone())).cloned();
+    }
     findings.sort();
     let filled = species::fill_by_name(cards, master)?;
     let filled_links = card_links(&filled)?;
@@ -155,6 +177,7 @@ pub fn check(cards: &[CardLink], sets: &[SetTotal], master: &Master) -> Vec<Find
             table,
             key: key.to_string(),
             detail,
+            source: None,
         })
     };
     let labels = |ids: &[i32]| {
@@ -308,6 +331,7 @@ pub fn drift_findings(items: &[DriftItem]) -> Vec<Finding> {
                     table: d.table,
                     key: d.id.clone(),
                     detail: format!("{field} {rest} cannot be typed; the column is NULL"),
+                    source: None,
                 });
                 continue;
             }
@@ -338,6 +362,7 @@ pub fn drift_findings(items: &[DriftItem]) -> Vec<Finding> {
             table,
             key,
             detail: format!("{n} {records}: {}{more}; {why}", shown.join(", ")),
+            source: None,
         });
     }
     out
@@ -385,16 +410,43 @@ pub fn set_totals(sets: &[RecordBatch]) -> Result<Vec<SetTotal>> {
     Ok(out)
 }
 
+/// `(table, id)` → the first of `sources` of each row of a combined batch (none without the
+/// column: a typed record batch).
+fn primary_sources(
+    b: &RecordBatch,
+    table: &'static str,
+    id_column: &str,
+) -> Result<BTreeMap<(&'static str, String), String>> {
+    let mut out = BTreeMap::new();
+    let Some(sources) = b.column_by_name("sources") else {
+        return Ok(out);
+    };
+    let sources = sources.as_list::<i32>();
+    for (i, id) in strings(b, table, id_column)?.into_iter().enumerate() {
+        let first = sources.is_valid(i).then(|| sources.value(i)).and_then(|v| {
+            let v = v.as_string::<i32>();
+            (!v.is_empty() && v.is_valid(0)).then(|| v.value(0).to_string())
+        });
+        if let (Some(id), Some(first)) = (id, first) {
+            out.insert((table, id), first);
+        }
+    }
+    Ok(out)
+}
+
 /// The `silver_data_quality` batch of `findings`.
 pub fn findings_batch(findings: &[Finding]) -> Result<RecordBatch> {
     let rows: Vec<_> = findings
         .iter()
-        .map(|f| json!({"check": f.check, "table": f.table, "key": f.key, "detail": f.detail}))
+        .map(|f| {
+            json!({"check": f.check, "severity": severity(f.check), "table": f.table,
+                   "source": f.source, "key": f.key, "detail": f.detail})
+        })
         .collect();
     typed::to_batch(TABLE, Contract::load(TABLE)?.arrow_schema(), &rows)
 }
 
-fn strings(b: &RecordBatch, table: &str, name: &str) -> Result<Vec<Option<String>>> {
+pub(crate) fn strings(b: &RecordBatch, table: &str, name: &str) -> Result<Vec<Option<String>>> {
     let a = cast(&column(b, table, name)?, &DataType::Utf8).map_err(|e| Error::encode(table, e))?;
     let a = a.as_string::<i32>();
     Ok((0..a.len())

@@ -1,7 +1,8 @@
 //! Bronze pages exploded into records, each with its hash and lineage.
 //!
-//! A page is `{"data":[record, ...], ...}` (a search or list call) or `{"data":record}` (a
-//! `/cards/{id}` call, the API's shape for one card); each record is taken as the JSON text stored
+//! A page holds its records in its feed's [`Shape`]: `{"data":[record, ...], ...}` or
+//! `{"data":record}` (the Pokémon TCG API), a bare array of records (the data repository's files),
+//! a bare array of briefs or one bare record (TCGdex). Each record is taken as the JSON text stored
 //! ([`RawValue`], borrowed from the page body), hashed over its canonical form, and tied to the
 //! call that landed the page (from its run's call log, by `bronze_key`) and the time that call
 //! finished. The same pass builds the rows of `bronze_tcg_cards` / `bronze_tcg_sets`, one batch
@@ -27,6 +28,18 @@ use crate::contract::Contract;
 use crate::lake::keys::BronzeKey;
 use crate::lake::Lake;
 use crate::{Error, Result};
+
+/// How a bronze table's objects hold their records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"data": [record, ...]}` or `{"data": record}`: the Pokémon TCG API's pages.
+    Envelope,
+    /// A bare array of full records: the files of the pokemon-tcg-data checkout.
+    Records,
+    /// A bare array of briefs (TCGdex's list pages: staged in the bronze records table, never
+    /// typed into silver) or one bare full record (a TCGdex `/cards/{id}` or `/sets/{id}` body).
+    BriefsOrRecord,
+}
 
 /// The call that landed a bronze page.
 #[derive(Debug, Clone)]
@@ -64,6 +77,8 @@ pub struct Exploded {
     pub pages: Vec<(String, usize)>,
     /// Records without a string `id`, kept in the bronze records table only (and logged).
     pub skipped: usize,
+    /// Briefs of list pages ([`Shape::BriefsOrRecord`]), kept in the bronze records table only.
+    pub briefs: usize,
     /// Pages whose run's call log does not name them.
     pub without_call: usize,
     /// One per record (with an id) per page, in bronze key order.
@@ -82,21 +97,22 @@ impl Exploded {
 }
 
 #[derive(Deserialize)]
-struct Page<'a> {
+struct Envelope<'a> {
     #[serde(borrow)]
     data: &'a RawValue,
 }
 
-impl<'a> Page<'a> {
-    /// The page's records: the elements of a `data` list, or `data` itself when it is one
-    /// record (`/cards/{id}`).
-    fn records(&self) -> serde_json::Result<Vec<&'a RawValue>> {
-        let text: &'a str = self.data.get();
-        if text.trim_start().starts_with('[') {
-            serde_json::from_str(text)
-        } else {
-            Ok(vec![self.data])
-        }
+/// A page's records as stored, and whether they are briefs.
+fn page_records<'a>(body: &'a [u8], shape: Shape) -> serde_json::Result<(Vec<&'a RawValue>, bool)> {
+    let value: &'a RawValue = match shape {
+        Shape::Envelope => serde_json::from_slice::<Envelope<'a>>(body)?.data,
+        Shape::Records | Shape::BriefsOrRecord => serde_json::from_slice(body)?,
+    };
+    let text: &'a str = value.get();
+    if text.trim_start().starts_with('[') {
+        Ok((serde_json::from_str(text)?, shape == Shape::BriefsOrRecord))
+    } else {
+        Ok((vec![value], false))
     }
 }
 
@@ -165,9 +181,8 @@ pub async fn call_index(
     Ok(out)
 }
 
-/// Reads the pages `pages` (keys of one bronze table, in key order) and explodes them into
-/// records. `id_column` names the id in the bronze records table (`card_id`, `set_id`), whose
-/// contract is `staged_table`.
+/// Reads the pages `pages` (keys of one bronze table, in key order, holding records in `shape`)
+/// and explodes them into records; `staged_table` is the contract of its bronze records table.
 ///
 /// Lineage: the call from `calls` by bronze key (NULL call id when the call log lacks it) and
 /// its finish time; without one, the partition date at 00:00 UTC.
@@ -176,6 +191,7 @@ pub async fn explode(
     pages: &[(String, BronzeKey)],
     calls: &HashMap<String, CallRef>,
     staged_table: &str,
+    shape: Shape,
 ) -> Result<Exploded> {
     let schema = Contract::load(staged_table)?.file_schema();
     let mut out = Exploded::default();
@@ -196,12 +212,10 @@ pub async fn explode(
             run = Some((bk.date, bk.run_id.clone(), StagedBuilder::default()));
         }
         let staged = &mut run.as_mut().expect("set above").2;
-        let page = serde_json::from_slice::<Page>(&body)
-            .and_then(|p| p.records())
-            .map_err(|e| Error::Json {
-                location: key.clone(),
-                detail: e.to_string(),
-            })?;
+        let (page, briefs) = page_records(&body, shape).map_err(|e| Error::Json {
+            location: key.clone(),
+            detail: e.to_string(),
+        })?;
         let call = calls.get(key);
         if call.is_none() {
             out.without_call += 1;
@@ -219,6 +233,10 @@ pub async fn explode(
         for (index, (raw, h)) in page.iter().zip(hashed).enumerate() {
             let id = h.id.as_deref();
             staged.push(id, raw.get(), &h.hash, call_id, fetched_at_ms, key, index);
+            if briefs {
+                out.briefs += 1;
+                continue;
+            }
             let Some(id) = h.id else {
                 out.skipped += 1;
                 tracing::warn!(key = %key, index, "record without a string id: in the bronze records only");
@@ -346,11 +364,13 @@ impl StagedBuilder {
     }
 }
 
-/// The sightings as a batch: `<id_column>, record_hash, bronze_key, call_id, fetched_at`.
-pub fn sightings_batch(id_column: &str, sightings: &[Sighting]) -> Result<RecordBatch> {
+/// The sightings of one feed as a batch: `source, native_id, record_hash, bronze_key, call_id,
+/// fetched_at`.
+pub fn sightings_batch(source: &str, sightings: &[Sighting]) -> Result<RecordBatch> {
     let ts = DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
     let schema = Arc::new(Schema::new(vec![
-        Field::new(id_column, DataType::Utf8, false),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("native_id", DataType::Utf8, false),
         Field::new("record_hash", DataType::Utf8, false),
         Field::new("bronze_key", DataType::Utf8, false),
         Field::new("call_id", DataType::Utf8, true),
@@ -369,6 +389,10 @@ pub fn sightings_batch(id_column: &str, sightings: &[Sighting]) -> Result<Record
         at.append_value(s.fetched_at_ms);
     }
     let columns: Vec<Arc<dyn Array>> = vec![
+        Arc::new(arrow::array::StringArray::from(vec![
+            source;
+            sightings.len()
+        ])),
         Arc::new(id.finish()),
         Arc::new(hash.finish()),
         Arc::new(key.finish()),

@@ -40,6 +40,22 @@ pub const BRONZE_TCG_SETS: Table = Table {
     name: "bronze_tcg_sets",
     folder: "staging/bronze_tcg_sets/",
 };
+pub const BRONZE_TCGDEX_CARDS: Table = Table {
+    name: "bronze_tcgdex_cards",
+    folder: "staging/bronze_tcgdex_cards/",
+};
+pub const BRONZE_TCGDEX_SETS: Table = Table {
+    name: "bronze_tcgdex_sets",
+    folder: "staging/bronze_tcgdex_sets/",
+};
+pub const BRONZE_POKEMONTCG_DATA_CARDS: Table = Table {
+    name: "bronze_pokemontcg_data_cards",
+    folder: "staging/bronze_pokemontcg_data_cards/",
+};
+pub const BRONZE_POKEMONTCG_DATA_SETS: Table = Table {
+    name: "bronze_pokemontcg_data_sets",
+    folder: "staging/bronze_pokemontcg_data_sets/",
+};
 pub const SILVER_WATERMARK: Table = Table {
     name: "silver_watermark",
     folder: "silver/_watermark/",
@@ -55,6 +71,15 @@ pub const SILVER_TCG_CARD_VERSIONS: Table = Table {
 pub const SILVER_TCG_SETS: Table = Table {
     name: "silver_tcg_sets",
     folder: "silver/tcg_sets/",
+};
+// [multi-source] the per-source states the combined cards and sets are built from.
+pub const SILVER_TCG_CARD_SOURCES: Table = Table {
+    name: "silver_tcg_card_sources",
+    folder: "silver/tcg_card_sources/",
+};
+pub const SILVER_TCG_SET_SOURCES: Table = Table {
+    name: "silver_tcg_set_sources",
+    folder: "silver/tcg_set_sources/",
 };
 pub const SILVER_TCG_CARD_PRICES: Table = Table {
     name: "silver_tcg_card_prices",
@@ -102,9 +127,15 @@ pub const ALL: &[Table] = &[
     BRONZE_API_CALLS,
     BRONZE_TCG_CARDS,
     BRONZE_TCG_SETS,
+    BRONZE_TCGDEX_CARDS,
+    BRONZE_TCGDEX_SETS,
+    BRONZE_POKEMONTCG_DATA_CARDS,
+    BRONZE_POKEMONTCG_DATA_SETS,
     SILVER_TCG_CARDS,
     SILVER_TCG_CARD_VERSIONS,
     SILVER_TCG_SETS,
+    SILVER_TCG_CARD_SOURCES,
+    SILVER_TCG_SET_SOURCES,
     SILVER_TCG_CARD_PRICES,
     SILVER_POKEMON_MASTER,
     SILVER_DATA_QUALITY,

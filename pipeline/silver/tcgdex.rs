@@ -1,5 +1,5 @@
-//! TCGdex records mapped to silver column values (issue 9): pure functions, not yet wired into
-//! the silver build (which reads only the pokemontcg bronze tables today).
+//! TCGdex records mapped to silver column values (issue 9), for the `tcgdex` feeds of
+//! [`super::feeds`].
 //!
 //! Each function returns JSON rows keyed by the contract's column names, like [`super::typed`],
 //! so [`super::typed::to_batch`] can decode them; ids are canonical ([`Reconciler`]). The field
@@ -138,9 +138,49 @@ pub fn card_row(card: &Value, reconcile: &Reconciler, record_hash: &str) -> Valu
         "ancient_trait_text": Value::Null,
         "image_small": image.map(|i| format!("{i}/low.png")),
         "image_large": image.map(|i| format!("{i}/high.png")),
+        "variants": variants(card),
+        "tcgplayer_product_ids": tcgplayer_product_ids(card),
+        "cardmarket_product_id": card.pointer("/pricing/cardmarket/idProduct").and_then(Value::as_i64),
         "source_drift": Value::Null,
         "record_hash": record_hash,
     })
+}
+
+/// The true keys of `variants` (`normal`, `reverse`, `holo`, `firstEdition`, `wPromo`), sorted;
+/// NULL when none is true.
+fn variants(card: &Value) -> Value {
+    let mut keys: Vec<&str> = card
+        .get("variants")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| v.as_bool() == Some(true))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    keys.sort_unstable();
+    if keys.is_empty() {
+        Value::Null
+    } else {
+        json!(keys)
+    }
+}
+
+/// The `productId` of each TCGplayer variant block, distinct and sorted; NULL when none.
+fn tcgplayer_product_ids(card: &Value) -> Value {
+    let mut ids: Vec<i64> = card
+        .pointer("/pricing/tcgplayer")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, p)| p.get("productId")?.as_i64())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        Value::Null
+    } else {
+        json!(ids)
+    }
 }
 
 /// A full TCGdex set (`/sets/{id}`) as a `silver_tcg_sets` row (`cards_seen` and lineage

@@ -10,7 +10,7 @@ use pokelake::lake::Lake;
 use pokelake::source::Selection;
 use serde_json::Value;
 
-use crate::support::{bin, fast_http, folder_lake, ingest, lakes, TestLake};
+use crate::support::{bin, fast_http, folder_lake, ingest, lakes, rows, TestLake};
 
 /// `pokelake --lake <uri> <args>` with error-only logs, so stderr holds errors alone.
 fn pokelake(uri: &str, args: &[&str]) -> Output {
@@ -93,6 +93,8 @@ fn ingest_card(uri: &str, api: &DevApi, card: &str) -> Output {
             "ingest",
             "--card",
             card,
+            "--source",
+            "pokemontcg",
             "--api-url",
             &api.base_url(),
             "--no-species",
@@ -235,6 +237,8 @@ async fn odd_record(
             "ingest",
             "--set",
             &set,
+            "--source",
+            "pokemontcg",
             "--api-url",
             &api.base_url(),
             "--no-species",
@@ -251,14 +255,6 @@ async fn odd_record(
     let o = pokelake(&t.uri, &["silver"]);
     assert_eq!(o.status.code(), Some(0), "{}: {}", t.kind, stderr(&o));
     (id, stdout(&o))
-}
-
-/// Rows of `sql` on the lake, as JSON objects.
-async fn rows(lake: &Lake, sql: &str) -> Vec<Value> {
-    let ctx = pokelake::query::session(lake).await.unwrap();
-    let (schema, batches) = pokelake::query::run(&ctx, sql).await.unwrap();
-    let text = pokelake::query::render(&schema, &batches, pokelake::query::Format::Json).unwrap();
-    serde_json::from_str(&text).unwrap()
 }
 
 // The sample API serves from this runtime while the binary runs: two threads.

@@ -22,7 +22,7 @@ use pokelake::source::Selection;
 use pokelake::Error;
 use serde_json::Value;
 
-use crate::support::{bin, fast_http, ingest, objects, TestLake};
+use crate::support::{bin, fast_http, ingest, objects, rows, TestLake};
 
 /// Ingests the sample's price `days` (day d into partition day(d)) and builds silver.
 async fn with_silver(t: &TestLake, days: &[u32]) -> Vec<Arc<Catalog>> {
@@ -48,14 +48,6 @@ fn opts(s: &str, skip: bool) -> Options {
         skip_bad_rows: skip,
         at: at(s),
     }
-}
-
-/// Rows of `sql` over the lake, as JSON objects.
-async fn rows(lake: &Lake, sql: &str) -> Vec<Value> {
-    let ctx = pokelake::query::session(lake).await.unwrap();
-    let (schema, batches) = pokelake::query::run(&ctx, sql).await.unwrap();
-    let text = pokelake::query::render(&schema, &batches, pokelake::query::Format::Json).unwrap();
-    serde_json::from_str(&text).unwrap()
 }
 
 /// Equal JSON, numbers within 1e-9.

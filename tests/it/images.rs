@@ -12,7 +12,7 @@ use pokelake::progress::ProgressMode;
 use pokelake::source::Selection;
 use serde_json::Value;
 
-use crate::support::{bin, fast_http, ingest, lakes, TestLake};
+use crate::support::{bin, fast_http, ingest, lakes, rows, TestLake};
 
 /// The cards every test here ingests: base1-1 … base1-12 (24 image URLs).
 fn cards() -> Vec<String> {
@@ -65,14 +65,6 @@ fn image_requests(api: &DevApi) -> Vec<String> {
         .map(|r| r.path)
         .filter(|p| p.starts_with("/images/"))
         .collect()
-}
-
-/// Rows of `sql` over the lake, as JSON objects.
-async fn rows(lake: &Lake, sql: &str) -> Vec<Value> {
-    let ctx = pokelake::query::session(lake).await.unwrap();
-    let (schema, batches) = pokelake::query::run(&ctx, sql).await.unwrap();
-    let text = pokelake::query::render(&schema, &batches, pokelake::query::Format::Json).unwrap();
-    serde_json::from_str(&text).unwrap()
 }
 
 /// The image rows by `card_id/kind`.

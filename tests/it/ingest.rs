@@ -312,6 +312,8 @@ async fn the_cli_lands_one_set_and_never_shows_the_api_key() {
                 &set_id,
                 "--lake",
                 &t.uri,
+                "--source",
+                "pokemontcg",
                 "--api-url",
                 &api.base_url(),
                 "--pokeapi-url",

@@ -7,6 +7,7 @@ mod field_cases;
 mod images;
 mod ingest;
 mod lake;
+mod multi_source;
 mod proxy;
 mod query;
 mod readers;

@@ -37,6 +37,8 @@ const LINEAGE: &[&str] = &[
     "started_at",
     "finished_at",
     "duration_ms",
+    "lineage_bronze_keys",
+    "lineage_call_ids",
 ];
 
 /// Tables whose files hold no lineage column: byte-identical after a crash and a re-run.
@@ -568,6 +570,8 @@ async fn an_api_unreachable_for_the_whole_run_fails_it_and_builds_nothing() {
                 "--all",
                 "--lake",
                 &t.uri,
+                "--source",
+                "pokemontcg",
                 "--api-url",
                 "http://127.0.0.1:9/v2",
             ])
@@ -612,20 +616,29 @@ async fn an_api_lost_in_the_middle_makes_the_run_partial_and_the_next_run_comple
         let api = DevApi::start(DevApiConfig::default()).await.unwrap();
         let args = |uri: &str, api: &DevApi| {
             let mut cmd = tokio::process::Command::new(bin());
-            cmd.args(["run", "--all", "--lake", uri, "--api-url", &api.base_url()])
-                .args(FAIL_FAST)
-                .args([
-                    "--concurrency",
-                    "1",
-                    "--rate-per-minute",
-                    "300",
-                    "--date",
-                    DATE,
-                ])
-                .args(["--show", "none", "--progress", "off"])
-                .env("POKELAKE_LOG", "error")
-                .env("POKELAKE_LOCK_TTL", "3")
-                .kill_on_drop(true);
+            cmd.args([
+                "run",
+                "--all",
+                "--lake",
+                uri,
+                "--source",
+                "pokemontcg",
+                "--api-url",
+                &api.base_url(),
+            ])
+            .args(FAIL_FAST)
+            .args([
+                "--concurrency",
+                "1",
+                "--rate-per-minute",
+                "300",
+                "--date",
+                DATE,
+            ])
+            .args(["--show", "none", "--progress", "off"])
+            .env("POKELAKE_LOG", "error")
+            .env("POKELAKE_LOCK_TTL", "3")
+            .kill_on_drop(true);
             cmd
         };
         let out = args(&reference, &api).output().await.unwrap();
@@ -736,6 +749,8 @@ async fn secrets_never_reach_logs_the_lake_errors_or_help() {
             pokelake(&[
                 "run",
                 "--all",
+                "--source",
+                "pokemontcg",
                 "--api-url",
                 &api.base_url(),
                 "--pokeapi-url",
@@ -763,6 +778,8 @@ async fn secrets_never_reach_logs_the_lake_errors_or_help() {
                 "ingest",
                 "--set",
                 "nope",
+                "--source",
+                "pokemontcg",
                 "--api-url",
                 "http://127.0.0.1:9/v2",
                 "--no-species",

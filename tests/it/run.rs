@@ -127,6 +127,8 @@ pub(crate) async fn slow_run(
             "--all",
             "--lake",
             lake,
+            "--source",
+            "pokemontcg",
             "--api-url",
             &api.base_url(),
             "--rate-per-minute",

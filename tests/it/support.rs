@@ -134,3 +134,9 @@ pub async fn records(lake: &Lake, prefix: &str) -> Vec<String> {
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_pokelake")
 }
+
+/// Every row of `sql` over the lake, as JSON objects (as `pokelake query --format json` gives).
+pub async fn rows(lake: &Lake, sql: &str) -> Vec<serde_json::Value> {
+    let ctx = pokelake::query::session(lake).await.unwrap();
+    crate::readers::query(&ctx, sql).await
+}

@@ -287,6 +287,20 @@ async fn faults_on_a_fifth_of_calls_give_the_clean_records() {
             );
             assert!(a == b, "{}: {prefix} differs from the clean run", t.kind);
         }
+        // And so does silver (lineage aside: other runs, other calls).
+        let sql = "SELECT * EXCLUDE (bronze_key, call_id, first_seen_at, last_seen_at, \
+                   lineage_bronze_keys, lineage_call_ids) FROM silver_tcg_cards ORDER BY card_id";
+        let mut silver = Vec::new();
+        for lake in [&clean_lake.lake, &t.lake] {
+            pokelake::silver::build(lake).await.unwrap();
+            silver.push(crate::support::rows(lake, sql).await);
+        }
+        assert!(silver[0].len() > 500, "{}", silver[0].len());
+        assert!(
+            silver[0] == silver[1],
+            "{}: silver differs from the clean run",
+            t.kind
+        );
         clean.shutdown().await;
         faulty.shutdown().await;
     }
@@ -536,6 +550,29 @@ async fn cli_ingest_source_all_of_a_set_in_both_lands_both() {
             "the set is card for card in both"
         );
         assert_eq!(count(&t.lake, "tcg_cards").await, 2);
+        // `pokelake silver`: one row per set and card present in both, with both sources.
+        let silver = tokio::process::Command::new(bin())
+            .args(["silver", "--lake", &t.uri, "--format", "json"])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            silver.status.success(),
+            "{}",
+            String::from_utf8_lossy(&silver.stderr)
+        );
+        let got = crate::support::rows(
+            &t.lake,
+            "SELECT c.set_id, array_to_string(c.sources, ',') AS sources, COUNT(*) AS cards, \
+             MAX(s.tcgdex_id) AS tcgdex_set FROM silver_tcg_cards AS c \
+             JOIN silver_tcg_sets AS s ON s.set_id = c.set_id GROUP BY 1, 2 ORDER BY 1",
+        )
+        .await;
+        let want = serde_json::json!([
+            {"set_id": "sv3pt5", "sources": "pokemontcg,tcgdex", "cards": n("sv3pt5"), "tcgdex_set": "sv03.5"},
+            {"set_id": "swsh45", "sources": "pokemontcg,tcgdex", "cards": n("swsh45"), "tcgdex_set": "swsh4.5"},
+        ]);
+        assert_eq!(Value::from(got), want, "{}", t.kind);
         // A set neither source knows, a selection TCGdex cannot serve: one line, non-zero exit.
         let sample_tcgdex = |selection: &'static [&'static str]| {
             let uri = t.uri.clone();
@@ -669,6 +706,19 @@ async fn the_file_source_lands_each_file_byte_exact_with_its_commit() {
             row("sets/en.json"),
         ];
         assert_eq!(rows, want);
+        // Silver reads the file source's tables like the API's: one card row per record.
+        pokelake::silver::build(&t.lake).await.unwrap();
+        let got = crate::support::rows(
+            &t.lake,
+            "SELECT card_id, array_to_string(sources, ',') AS sources, pokemontcg_id \
+             FROM silver_tcg_cards ORDER BY card_id",
+        )
+        .await;
+        let card = |id: &str| serde_json::json!({"card_id": id, "sources": "pokemontcg-data", "pokemontcg_id": id});
+        assert_eq!(
+            Value::from(got),
+            serde_json::json!([card("base1-1"), card("base1-2"), card("sv3pt5-1")])
+        );
         // Same day again: read back, nothing lands.
         let again = run(&t.lake, src(), Selection::All, 0).await;
         assert_eq!(
