@@ -73,6 +73,9 @@ pub enum Exit {
     Failed = 1,
     Usage = 2,
     Partial = 3,
+    /// The tables were built, but silver met data errors new in this run (see
+    /// `silver::Summary::data_errors`); they are rows of `silver_data_quality`.
+    DataErrors = 4,
     /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT's number, as shells report it).
     Interrupted = 130,
 }

@@ -106,15 +106,21 @@ async fn steps(
         seed_sample_collection(lake).await?;
     }
     let gold = gold::build(lake).await?;
+    // A failed or partial ingest says more than silver's data errors.
+    let exit = match exit_for(manifest.outcome) {
+        Exit::Ok => super::silver::exit_for(&silver),
+        other => other,
+    };
     if args.format == SummaryFormat::Json {
         let all = serde_json::json!({ "ingest": manifest, "silver": silver, "images": images, "gold": gold });
         let text = serde_json::to_string_pretty(&all).expect("summary serializes");
-        return Ok((exit_for(manifest.outcome), text + "\n"));
+        return Ok((exit, text + "\n"));
     }
     out.push_str(&summary(&manifest, lake.uri(), SummaryFormat::Text));
     for (table, rows) in silver.tables.iter().chain(&gold.tables) {
         let _ = writeln!(out, "  wrote    {table:<30} {rows} rows");
     }
+    out.push_str(&super::silver::data_errors(&silver));
     if let Some(images) = &images {
         out.push_str(&super::images::summary(images, lake.uri()));
     }
@@ -138,7 +144,7 @@ async fn steps(
             out.push_str(&show(&ctx, "user_collection", &sql, &format!(" of {user}")).await?);
         }
     }
-    Ok((exit_for(manifest.outcome), out))
+    Ok((exit, out))
 }
 
 /// The sample's demo user, whose collection the first `run --source sample` imports.

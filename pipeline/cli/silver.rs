@@ -5,6 +5,10 @@
 //!   pokelake silver --full-refresh           # ignore the watermark: rebuild from all of bronze
 //!   pokelake silver --lake s3://bucket/lake --format json
 //!
+//! Exit 4 when the tables were built but the build met data errors new in this run (records
+//! without an id, an unknown set, a value that cannot be typed, colliding ids), each named on a
+//! `data error` line and kept as a row of `silver_data_quality`.
+//!
 //! `POKELAKE_FAILPOINT=<point>` stops the run at one of `silver::FAILPOINTS` with an error, as a
 //! crash there would (for crash tests); the next run completes the work.
 use clap::Args;
@@ -49,12 +53,13 @@ pub async fn run(args: SilverArgs, lake: &str) -> Result<Exit> {
     let lake = open_lake(lake).await?;
     let owner = format!("silver-{}", crate::bronze::new_run_id());
     let s = locked(&lake, &owner, silver::build_with(&lake, &opts)).await?;
+    let exit = exit_for(&s);
     if args.format == SummaryFormat::Json {
         println!(
             "{}",
             serde_json::to_string_pretty(&s).expect("summary serializes")
         );
-        return Ok(Exit::Ok);
+        return Ok(exit);
     }
     let mode = match &s.full_refresh {
         Some(why) => format!("full refresh: {why}"),
@@ -100,5 +105,31 @@ pub async fn run(args: SilverArgs, lake: &str) -> Result<Exit> {
     if s.tables.is_empty() {
         println!("  wrote    no table: each already holds exactly these rows");
     }
-    Ok(Exit::Ok)
+    print!("{}", data_errors(&s));
+    Ok(exit)
+}
+
+/// Exit 4 when the build met new data errors, else 0.
+pub fn exit_for(s: &silver::Summary) -> Exit {
+    if s.data_errors.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::DataErrors
+    }
+}
+
+/// The summary lines of a build's new data errors: the first ten, then how many more.
+pub fn data_errors(s: &silver::Summary) -> String {
+    const SHOWN: usize = 10;
+    let mut out = String::new();
+    for e in s.data_errors.iter().take(SHOWN) {
+        out.push_str(&format!("  data error  {e}\n"));
+    }
+    if s.data_errors.len() > SHOWN {
+        out.push_str(&format!(
+            "  data error  … and {} more (pokelake query --file data_quality)\n",
+            s.data_errors.len() - SHOWN
+        ));
+    }
+    out
 }

@@ -79,12 +79,23 @@ pub struct Stats {
 
 /// Registers the inputs every bucket shares, computed once: `cards`, `sets` (projections of
 /// silver), `usd_prices`, `latest_usd_prices`, `price_days`.
+///
+/// `cards` carries each card's small picture as `pokelake images` stored it (`image_url`, the
+/// lake URL; `image_public_url`, under `--image-base-url`), NULL while it is not stored or the
+/// lake has no `silver_tcg_card_images`.
 pub async fn prepare(ctx: &SessionContext) -> Result<()> {
+    let cards = if ctx.table_exist("silver_tcg_card_images")? {
+        "SELECT c.card_id, c.name, c.set_id, c.rarity, c.species_id, c.species_ids, \
+         i.lake_url AS image_url, i.public_url AS image_public_url \
+         FROM silver_tcg_cards AS c LEFT JOIN silver_tcg_card_images AS i \
+         ON i.card_id = c.card_id AND i.kind = 'small' AND i.status = 'stored'"
+    } else {
+        "SELECT card_id, name, set_id, rarity, species_id, species_ids, \
+         CAST(NULL AS VARCHAR) AS image_url, CAST(NULL AS VARCHAR) AS image_public_url \
+         FROM silver_tcg_cards"
+    };
     let inputs = [
-        (
-            "cards",
-            "SELECT card_id, name, set_id, rarity, species_id, species_ids FROM silver_tcg_cards",
-        ),
+        ("cards", cards),
         ("sets", "SELECT set_id, name, total FROM silver_tcg_sets"),
         ("usd_prices", USD_PRICES_SQL),
         ("latest_usd_prices", LATEST_USD_PRICES_SQL),

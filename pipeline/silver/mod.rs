@@ -1,15 +1,19 @@
-//! Silver: bronze pages → typed, deduplicated, linked tables with lineage, merged incrementally.
+//! Silver: bronze pages of every source → typed, deduplicated, combined tables with lineage,
+//! merged incrementally.
 //!
-//! - Reads: the pages of `bronze/tcg_cards/` and `bronze/tcg_sets/` that the watermark
-//!   (`silver/_watermark/`, [`watermark`]) does not name (every page with `--full-refresh`), the
-//!   call logs of their bronze runs, and the silver tables they are merged into ([`merge::State`]);
-//!   the newest complete PokeAPI snapshot (`bronze/pokeapi_species/`) for the species master
-//!   ([`species::load`]). A run with no new card or set page writes nothing, so a new snapshot
-//!   reaches the master with the next card ingest (or `--full-refresh`).
-//! - Writes, in this order: `staging/bronze_tcg_{cards,sets}/year=/month=/day=/<run>.parquet`
-//!   ([`staging`]), the touched days of `silver/tcg_card_prices/price_date=YYYY-MM-DD/`
-//!   ([`prices`]), then `silver/tcg_card_versions/`, `tcg_sets/`, `tcg_cards/`, `pokemon_master/`,
-//!   `data_quality/` (one `part-0.parquet` each, [`species`], [`quality`]), then the watermark.
+//! - Reads: the pages of the bronze tables of [`feeds::FEEDS`] (`tcg_*`, `pokemontcg_data_*`,
+//!   `tcgdex_*`; cards and sets) that the watermark (`silver/_watermark/`, [`watermark`]) does not
+//!   name (every page with `--full-refresh`), the call logs of their bronze runs, and the silver
+//!   state they are merged into ([`merge::State`]); the newest complete PokeAPI snapshot
+//!   (`bronze/pokeapi_species/`) for the species master ([`species::load`]). A run with no new
+//!   page writes nothing, so a new snapshot reaches the master with the next card ingest (or
+//!   `--full-refresh`).
+//! - Writes, in this order: `staging/bronze_<table>/year=/month=/day=/<run>.parquet` (the bronze
+//!   records tables, [`staging`]), the touched days of
+//!   `silver/tcg_card_prices/price_date=YYYY-MM-DD/` ([`prices`]), then `silver/tcg_card_versions/`,
+//!   `tcg_set_sources/`, `tcg_card_sources/` (the per-source state), `tcg_sets/`, `tcg_cards/`
+//!   (combined from it, one row per canonical id), `pokemon_master/`, `data_quality/` (one
+//!   `part-0.parquet` each, [`species`], [`quality`], [`reconcile_checks`]), then the watermark.
 //! - Guarantees: an incremental run and `--full-refresh` give byte-identical tables; a run with no
 //!   new page writes nothing; every merge is idempotent and order-independent, so a run that dies
 //!   anywhere before its commit is completed by the next run, which consumes the same pages again
@@ -20,24 +24,27 @@
 //!
 //! How: new pages are read in batches (whole bronze days, up to [`BuildOptions::batch_bytes`] of
 //! JSON), exploded and hashed in Rust ([`records`]; [`raw_hash`] from the raw text, the hash of
-//! [`canonical`]), typed in Rust once per distinct record ([`typed`], [`normalize`]), and merged
-//! into the state by the SQL of `queries/silver/*.sql`:
+//! [`canonical`]), typed in Rust once per source and distinct record ([`typed`], [`tcgdex`],
+//! [`normalize`]; TCGdex ids reconciled to canonical ids by [`crate::source::reconcile`]), and
+//! merged into the state by the SQL of `queries/silver/*.sql`:
 //!
 //! ```text
-//! card_sightings (card_id, record_hash, bronze_key, call_id, fetched_at)   one row per record per page
-//! card_records   (silver_tcg_cards typed columns, one row per distinct hash of the batch)
-//! price_records  (silver_tcg_card_prices rows of the batch's versions that can change a price)
-//! set_sightings, set_records                                              the same for sets
-//! cards_old, versions_old, sets_old, prices_old                           the state before the batch
+//! sightings (source, native_id, record_hash, bronze_key, call_id, fetched_at)  one row per record per page
+//! records   (typed columns, one row per source and distinct hash of the batch)
+//! latest_per_source.sql  sightings + records + *_sources_old -> silver_tcg_{card,set}_sources
+//! card_versions.sql      card sightings + versions_old        -> silver_tcg_card_versions
+//! card_prices.sql        price rows + prices_old              -> silver_tcg_card_prices
+//! canonical_ids.sql, cards.sql, sets.sql   the per-source state -> silver_tcg_cards, _sets
 //! ```
 //!
-//! Rules: a card (a set) is at the version of its latest sighting (latest `fetched_at`, then
-//! the larger hash), so A → B → A ends at A; a version's `valid_from` is its first sighting and
-//! `valid_to` the next version's `valid_from`; a price key keeps the row of the version seen last.
-//! Typing rules apply when a version is first merged: after changing them, run `--full-refresh`.
-//! One writer at a time: `pokelake run` holds the lake's lock; a `silver` run beside an ingest
-//! may consume pages before their call log is written (their lineage then falls back to the
-//! partition date until a full refresh).
+//! Rules: a source's card (set) is at the version of its latest sighting (latest `fetched_at`,
+//! then the larger hash), so A → B → A ends at A; a version's `valid_from` is its first sighting
+//! and `valid_to` the next version's `valid_from`; a price key keeps the row of the version seen
+//! last; a combined row takes each column from the first source in [`feeds::SOURCES`] order with a
+//! value. Typing rules apply when a version is first merged: after changing them, run
+//! `--full-refresh`. One writer at a time: `pokelake run` holds the lake's lock; a `silver` run
+//! beside an ingest may consume pages before their call log is written (their lineage then falls
+//! back to the partition date until a full refresh).
 //!
 //! Not yet: the versions table is one file held in memory whole (it grows with the days of
 //! history; next: bucket it by card id and merge bucket by bucket), and the tables of one run are
@@ -140,6 +147,10 @@ pub struct Summary {
     pub price_partitions_deleted: usize,
     /// Rows of each table this run wrote (prices: of the partitions it wrote), in write order.
     pub tables: Vec<(String, usize)>,
+    /// What makes the build exit 4 (`pokelake silver`, `run`): records without an id in the
+    /// pages read, and `error` findings (an unknown set, a value that cannot be typed, two native
+    /// ids for one canonical id) that `silver_data_quality` did not hold before; one line each.
+    pub data_errors: Vec<String>,
 }
 
 /// Merges the bronze pages that are new since the last run into the silver tables.
@@ -337,13 +348,18 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
     )
     .await?;
     let quality = quality::findings_batch(&findings)?;
-    for (t, batch) in [
-        (SILVER_POKEMON_MASTER, &linked.master),
-        (SILVER_DATA_QUALITY, &quality),
-    ] {
-        let before = lake.get_opt(&t.file_key()).await?;
-        publish(lake, t, batch, before, &mut s).await?;
+    let before = lake.get_opt(&SILVER_POKEMON_MASTER.file_key()).await?;
+    publish(lake, SILVER_POKEMON_MASTER, &linked.master, before, &mut s).await?;
+    let before = lake.get_opt(&SILVER_DATA_QUALITY.file_key()).await?;
+    if s.skipped_records > 0 {
+        s.data_errors.push(format!(
+            "{} record(s) without an id in the pages read (kept in the bronze records tables)",
+            s.skipped_records
+        ));
     }
+    s.data_errors
+        .extend(quality::new_errors(&findings, before.clone()));
+    publish(lake, SILVER_DATA_QUALITY, &quality, before, &mut s).await?;
     failpoint(opts, "silver-before-commit")?;
     watermark::write(lake, &consumed).await?;
     Ok(s)

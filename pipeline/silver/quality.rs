@@ -121,6 +121,33 @@ pub fn severity(check: &str) -> &'static str {
     }
 }
 
+/// The data errors a build found that `before` (the bytes of the `silver_data_quality` file it
+/// replaces, if any) did not hold: its `error` findings new by (check, key), one line each
+/// (`<check> <table> <key>: <detail>`). An unreadable or older-contract file holds none.
+pub fn new_errors(findings: &[Finding], before: Option<bytes::Bytes>) -> Vec<String> {
+    let t = super::table::SILVER_DATA_QUALITY;
+    let old: BTreeSet<(String, String)> = before
+        .and_then(|b| super::merge::read_parquet(t, &t.file_key(), b).ok())
+        .and_then(|b| {
+            let checks = strings(&b, t.name, "check").ok()?;
+            let keys = strings(&b, t.name, "key").ok()?;
+            Some(
+                checks
+                    .into_iter()
+                    .zip(keys)
+                    .map(|(c, k)| (c.unwrap_or_default(), k.unwrap_or_default()))
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
+    findings
+        .iter()
+        .filter(|f| severity(f.check) == "error")
+        .filter(|f| !old.contains(&(f.check.to_string(), f.key.clone())))
+        .map(|f| format!("{} {} {}: {}", f.check, f.table, f.key, f.detail))
+        .collect()
+}
+
 /// What [`link`] gives the silver build.
 #[derive(Debug, Clone)]
 pub struct Linked {

@@ -217,7 +217,7 @@ async fn api_50_mb_response_is_refused_unread_and_not_retried() {
 async fn odd_record(
     t: &TestLake,
     edit: impl FnOnce(&mut serde_json::Map<String, Value>),
-) -> (String, String) {
+) -> (String, String, Option<i32>) {
     let api = DevApi::start(DevApiConfig::default()).await.unwrap();
     let set = api.catalog().sets[0]["id"].as_str().unwrap().to_string();
     let url = format!(
@@ -253,18 +253,33 @@ async fn odd_record(
     api.shutdown().await;
     assert_eq!(o.status.code(), Some(0), "{}: {}", t.kind, stderr(&o));
     let o = pokelake(&t.uri, &["silver"]);
-    assert_eq!(o.status.code(), Some(0), "{}: {}", t.kind, stderr(&o));
-    (id, stdout(&o))
+    let code = o.status.code();
+    assert!(matches!(code, Some(0 | 4)), "{}: {}", t.kind, stderr(&o));
+    // The next build has nothing new to report: exit 0.
+    let again = pokelake(&t.uri, &["silver"]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}: {}",
+        t.kind,
+        stdout(&again)
+    );
+    (id, stdout(&o), code)
 }
 
 // The sample API serves from this runtime while the binary runs: two threads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_record_without_an_id_in_a_page_is_kept_in_bronze_and_left_out_of_silver() {
     for t in lakes("bad_no_id") {
-        let (id, out) = odd_record(&t, |c| {
+        let (id, out, code) = odd_record(&t, |c| {
             c.remove("id");
         })
         .await;
+        assert_eq!(code, Some(4), "{}: {out}", t.kind);
+        assert!(
+            out.contains("  data error  1 record(s) without an id in the pages read"),
+            "{out}"
+        );
         assert!(
             out.contains("  skipped  1 record(s) without an id (kept in bronze_tcg_*)"),
             "{}: {out}",
@@ -289,10 +304,13 @@ async fn api_record_without_an_id_in_a_page_is_kept_in_bronze_and_left_out_of_si
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_card_of_an_unknown_set_is_a_data_quality_finding() {
     for t in lakes("bad_unknown_set") {
-        let (id, _) = odd_record(&t, |c| {
+        let (id, out, code) = odd_record(&t, |c| {
             c["set"]["id"] = Value::from("zz9");
         })
         .await;
+        assert_eq!(code, Some(4), "{}: {out}", t.kind);
+        let line = format!("  data error  unknown_set silver_tcg_cards {id}: ");
+        assert!(out.contains(&line) && out.contains("zz9"), "{out}");
         let sql = format!(
             "SELECT \"check\", detail FROM silver_data_quality WHERE \"key\" = '{id}' AND \"check\" = 'unknown_set'"
         );
@@ -315,10 +333,13 @@ async fn api_card_of_an_unknown_set_is_a_data_quality_finding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_hp_abc_is_null_with_a_finding_naming_card_and_field() {
     for t in lakes("bad_hp") {
-        let (id, _) = odd_record(&t, |c| {
+        let (id, out, code) = odd_record(&t, |c| {
             c["hp"] = Value::from("abc");
         })
         .await;
+        assert_eq!(code, Some(4), "{}: {out}", t.kind);
+        let line = format!("  data error  unparsed_value silver_tcg_cards {id}: ");
+        assert!(out.contains(&line) && out.contains("abc"), "{out}");
         let sql = format!("SELECT hp FROM silver_tcg_cards WHERE card_id = '{id}'");
         assert_eq!(
             rows(&t.lake, &sql).await[0].get("hp"),
@@ -345,7 +366,7 @@ async fn api_hp_abc_is_null_with_a_finding_naming_card_and_field() {
 async fn api_prices_as_strings_are_read_as_numbers() {
     for t in lakes("bad_price_strings") {
         let mut want = None;
-        let (id, _) = odd_record(&t, |c| {
+        let (id, out, code) = odd_record(&t, |c| {
             let prices = c["tcgplayer"]["prices"].as_object_mut().unwrap();
             let (variant, p) = prices.iter_mut().next().unwrap();
             let market = p["market"].as_f64().unwrap();
@@ -353,6 +374,12 @@ async fn api_prices_as_strings_are_read_as_numbers() {
             want = Some((variant.clone(), market));
         })
         .await;
+        assert_eq!(
+            code,
+            Some(0),
+            "{}: a number spelled as a string is no error: {out}",
+            t.kind
+        );
         let (variant, market) = want.unwrap();
         let sql = format!(
             "SELECT market_price FROM silver_tcg_card_prices WHERE card_id = '{id}' AND market = 'tcgplayer' AND variant = '{variant}'"

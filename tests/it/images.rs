@@ -378,7 +378,7 @@ async fn field_case_3_no_stored_hash_is_linked_to_two_different_cards() {
 }
 
 #[tokio::test]
-async fn run_with_images_prints_the_summary_and_the_benchmark_line() {
+async fn run_with_images_prints_the_summary_and_the_benchmark_line_and_gold_serves_the_urls() {
     let t = crate::support::folder_lake();
     let o = std::process::Command::new(bin())
         .args([
@@ -455,6 +455,46 @@ async fn run_with_images_prints_the_summary_and_the_benchmark_line() {
         .as_str()
         .unwrap()
         .starts_with(&format!("{CDN}/images/sha256/")));
+
+    // Gold serves the stored picture's lake and public URLs with each collection row.
+    let stored = crate::support::rows(
+        &t.lake,
+        "SELECT card_id, lake_url, public_url FROM silver_tcg_card_images \
+         WHERE kind = 'small' AND status = 'stored' ORDER BY card_id",
+    )
+    .await;
+    let all = ["base1-1", "base1-2", "base1-3"];
+    assert!(!stored.is_empty() && stored.len() < all.len(), "{stored:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let csv = format!("card_id,quantity\n{}\n", all.join(",1\n") + ",1");
+    std::fs::write(dir.path().join("misty.csv"), csv).unwrap();
+    let misty = dir.path().join("misty.csv").display().to_string();
+    for args in [
+        vec!["collection", "import", "--user", "misty", &misty],
+        vec!["gold"],
+    ] {
+        let o = std::process::Command::new(bin())
+            .args(["--lake", &t.uri])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let got = crate::support::rows(
+        &t.lake,
+        "SELECT card_id, image_url AS lake_url, image_public_url AS public_url \
+         FROM gold_user_collections WHERE user_id = 'misty' AND image_url IS NOT NULL \
+         ORDER BY card_id",
+    )
+    .await;
+    assert_eq!(
+        got, stored,
+        "one picture per stored card, none for the others"
+    );
 }
 
 #[tokio::test]

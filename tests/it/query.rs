@@ -254,9 +254,9 @@ async fn named_queries_run_with_parameters() {
         let o = query(&t, &["--file", "data_quality", "--format", "csv"]);
         assert_eq!(
             stdout(&o),
-            "check,table,findings,first_keys\n\
-             card_species_mismatch,silver_tcg_cards,2,\"sv2-27, svp-13\"\n\
-             set_total_mismatch,silver_tcg_sets,1,svp\n"
+            "severity,check,table,source,findings,first_keys\n\
+             warning,card_species_mismatch,silver_tcg_cards,pokemontcg,2,\"sv2-27, svp-13\"\n\
+             warning,set_total_mismatch,silver_tcg_sets,pokemontcg,1,svp\n"
         );
 
         // Parquet output needs a file, and holds what JSON shows.
