@@ -6,11 +6,13 @@
 //!   process of this same binary ([`child`]): `silver --full-refresh` over N days, DuckDB doing
 //!   the same bronze → distinct typed records job (`bench/duckdb_silver.py`, in the venv of
 //!   `tests/python/setup.sh`), one incremental `silver` of day N+1, `gold` over U users × C cards,
-//!   and one user's `query --file user_collection` from a cold process.
+//!   one user's `query --file user_collection` from a cold process, and `images --sample` over
+//!   the pictures of two sample sets (in a second lake built by `run --source sample`).
 //! - Guarantees: the inputs are a pure function of (seed, days, scale, users, cards per user);
 //!   each step's peak RSS is its own process's (`wait4`), never the harness's.
 //! - Reports, per step: wall time, records/s, MB/s of bronze JSON, peak RSS, bytes written;
-//!   then the pokelake/DuckDB ratios of wall time and peak RSS.
+//!   then the pokelake/DuckDB ratios of wall time and peak RSS, and the images step's images per
+//!   second and bytes saved by WebP.
 pub mod child;
 pub mod generate;
 
@@ -115,6 +117,8 @@ pub struct Report {
     /// pokelake full replay / DuckDB: wall time and peak RSS (lower is better for pokelake).
     pub wall_ratio: Option<f64>,
     pub rss_ratio: Option<f64>,
+    /// The images step's summary: images per second, bytes saved by WebP.
+    pub images: crate::images::Summary,
 }
 
 /// Runs the benchmark (see the module doc), one line per phase on stderr.
@@ -319,6 +323,9 @@ async fn measure(opts: &Options, dir: &Path) -> Result<Report> {
         });
     }
 
+    let images = images_step(&exe, &dir.join("images-lake"), &work)?;
+    steps.push(images.0);
+
     Ok(Report {
         seed: opts.seed,
         days: opts.days,
@@ -332,7 +339,57 @@ async fn measure(opts: &Options, dir: &Path) -> Result<Report> {
         steps,
         wall_ratio,
         rss_ratio,
+        images: images.1,
     })
+}
+
+/// Cards of the sample the images step downloads the pictures of: [`IMAGE_SETS`] sets.
+const IMAGE_SETS: &str = "2";
+
+/// The images step: a lake of the sample API's first [`IMAGE_SETS`] sets (built unmeasured),
+/// then `pokelake images --sample` measured: its downloads, stores and WebP renditions.
+fn images_step(exe: &Path, lake: &Path, work: &Path) -> Result<(Step, crate::images::Summary)> {
+    eprintln!("bench: images of {IMAGE_SETS} sample sets (the sample API serves the pictures)");
+    let pokelake = |args: &[&str]| {
+        let mut c = Command::new(exe);
+        c.arg("--lake")
+            .arg(lake)
+            .args(["--progress", "off", "--log", "warn"])
+            .args(args);
+        c
+    };
+    let setup = [
+        "run",
+        "--all",
+        "--source",
+        "sample",
+        "--sample-sets",
+        IMAGE_SETS,
+        "--no-species",
+        "--show",
+        "none",
+    ];
+    child::run("images-lake", pokelake(&setup), work)?;
+    let start = SystemTime::now();
+    let args = [
+        "images",
+        "--sample",
+        "--image-rate-per-minute",
+        "0",
+        "--format",
+        "json",
+    ];
+    let ran = child::run("images", pokelake(&args), work)?;
+    let summary: crate::images::Summary = parse_json("pokelake images", &ran.stdout)?;
+    let step = Step {
+        name: format!("images ({} URLs)", summary.fetched_urls),
+        wall_s: ran.wall_s,
+        records: summary.downloaded as u64,
+        bronze_bytes: 0,
+        peak_rss_bytes: ran.peak_rss,
+        output_bytes: written_since(lake, start),
+    };
+    Ok((step, summary))
 }
 
 /// A child's JSON output, `what` naming the child.
@@ -443,5 +500,18 @@ pub fn render(r: &Report) -> String {
             1.0 / w
         );
     }
+    let i = &r.images;
+    let saved = if i.original_bytes > 0 {
+        100.0 * i.bytes_saved as f64 / i.original_bytes as f64
+    } else {
+        0.0
+    };
+    let _ = writeln!(
+        s,
+        "images: {:.1} images/s; WebP (734 px) {:.2} MB for {:.2} MB of originals: {saved:.0} % saved",
+        i.images_per_second,
+        mb(i.webp_bytes),
+        mb(i.original_bytes)
+    );
     s
 }

@@ -72,7 +72,7 @@ pub struct Options {
 }
 
 /// What one run did.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct Summary {
     /// Cards of `silver_tcg_cards` with at least one image URL.
     pub cards: usize,

@@ -182,6 +182,8 @@ pub fn want_collections(t: &Truth, model: &Model) -> Vec<Value> {
                 "price_date": latest.map(|(d, _)| d.clone()),
                 "line_value_usd": latest.map(|(_, p)| cents(h.q as f64 * p)),
                 "first_added": h.first_added,
+                // No images job in these lakes: no stored picture.
+                "image_url": null, "image_public_url": null,
             })
         })
         .collect()
