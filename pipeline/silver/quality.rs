@@ -27,6 +27,9 @@
 //!   `hp "N/A" cannot be typed; the column is NULL`).
 //! - `unknown_field`: per table, field and JSON type, the records carrying a field no contract
 //!   knows (key `foo as object`), so a new API field is reported, not silently dropped.
+//! - `price_as_string`: a card whose feed gave a price (a documented number) as a JSON string
+//!   (key the card id, detail `tcgplayer.prices.normal.market is the JSON string "12.5", read
+//!   as a number`): the price row holds the number it spells (NULL if it spells none).
 //!
 //! A Pokémon card with numbers whose name resolves to nothing is not reported: the numbers stand.
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,6 +60,7 @@ pub const SET_TOTAL_MISMATCH: &str = "set_total_mismatch";
 pub const FIELD_TYPE_DRIFT: &str = "field_type_drift";
 pub const UNPARSED_VALUE: &str = "unparsed_value";
 pub const UNKNOWN_FIELD: &str = "unknown_field";
+pub const PRICE_AS_STRING: &str = "price_as_string";
 /// Every check, in the order of the module doc.
 pub const CHECKS: &[&str] = &[
     CARD_SPECIES_MISMATCH,
@@ -69,6 +73,7 @@ pub const CHECKS: &[&str] = &[
     FIELD_TYPE_DRIFT,
     UNPARSED_VALUE,
     UNKNOWN_FIELD,
+    PRICE_AS_STRING,
 ];
 
 /// What the checks need of one card.
@@ -110,11 +115,15 @@ pub struct Finding {
 }
 
 /// How bad a check's finding is: `error` when silver could not place or type a record as given
-/// (an unknown set, a value that cannot be typed, two native ids for one canonical id),
+/// (an unknown set, a value that cannot be typed, a price given as a string, two native ids for
+/// one canonical id),
 /// `warning` when values contradict each other, `note` when nothing in silver is wrong.
 pub fn severity(check: &str) -> &'static str {
     match check {
-        UNKNOWN_SET | UNPARSED_VALUE | super::reconcile_checks::CANONICAL_ID_COLLISION => "error",
+        UNKNOWN_SET
+        | UNPARSED_VALUE
+        | PRICE_AS_STRING
+        | super::reconcile_checks::CANONICAL_ID_COLLISION => "error",
         SPECIES_BY_NAME | FIELD_TYPE_DRIFT | UNKNOWN_FIELD => "note",
         c if super::reconcile_checks::NOTES.contains(&c) => "note",
         _ => "warning",
@@ -358,6 +367,16 @@ pub fn drift_findings(items: &[DriftItem]) -> Vec<Finding> {
                     table: d.table,
                     key: d.id.clone(),
                     detail: format!("{field} {rest} cannot be typed; the column is NULL"),
+                    source: None,
+                });
+                continue;
+            }
+            "string" => {
+                out.push(Finding {
+                    check: PRICE_AS_STRING,
+                    table: d.table,
+                    key: d.id.clone(),
+                    detail: format!("{field} is the JSON string {rest}, read as a number"),
                     source: None,
                 });
                 continue;

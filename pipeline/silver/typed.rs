@@ -215,6 +215,7 @@ pub fn card_row(card: &Value, record_hash: &str) -> Value {
             .map(|_| ())
     };
     typed_field(card, "nationalPokedexNumbers", all_numbers, &mut unparsed);
+    string_prices(card, &mut unparsed);
     let id = card.get("id").and_then(Value::as_str).unwrap_or_default();
     let name = card.get("name").and_then(Value::as_str);
     let supertype = card.get("supertype").and_then(Value::as_str);
@@ -250,6 +251,30 @@ pub fn card_row(card: &Value, record_hash: &str) -> Value {
         "source_drift": source_drift(card, &CARD_FIELDS, unparsed),
         "record_hash": record_hash,
     })
+}
+
+/// Adds `string:<market>.prices.<path>:<raw JSON>` to `out` for each price of `card` given as a
+/// JSON string (the API documents numbers; [`price_rows`] still reads the number it spells).
+fn string_prices(card: &Value, out: &mut Vec<String>) {
+    for market in ["tcgplayer", "cardmarket"] {
+        let Some(prices) = card
+            .get(market)
+            .and_then(|m| m.get("prices"))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        for (key, v) in prices {
+            // tcgplayer: variant → fields; cardmarket: fields.
+            let fields: Vec<(String, &Value)> = match v.as_object() {
+                Some(obj) => obj.iter().map(|(f, x)| (format!("{key}.{f}"), x)).collect(),
+                None => vec![(key.clone(), v)],
+            };
+            for (path, x) in fields.into_iter().filter(|(_, x)| x.is_string()) {
+                out.push(format!("string:{market}.prices.{path}:{x}"));
+            }
+        }
+    }
 }
 
 /// A set record as a `silver_tcg_sets` row (`cards_seen` and lineage excluded).

@@ -363,7 +363,7 @@ async fn api_hp_abc_is_null_with_a_finding_naming_card_and_field() {
 
 // The sample API serves from this runtime while the binary runs: two threads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_prices_as_strings_are_read_as_numbers() {
+async fn api_prices_as_strings_are_read_as_numbers_and_reported() {
     for t in lakes("bad_price_strings") {
         let mut want = None;
         let (id, out, code) = odd_record(&t, |c| {
@@ -374,13 +374,13 @@ async fn api_prices_as_strings_are_read_as_numbers() {
             want = Some((variant.clone(), market));
         })
         .await;
-        assert_eq!(
-            code,
-            Some(0),
-            "{}: a number spelled as a string is no error: {out}",
-            t.kind
-        );
         let (variant, market) = want.unwrap();
+        assert_eq!(code, Some(4), "{}: {out}", t.kind);
+        let line = format!(
+            "  data error  price_as_string silver_tcg_cards {id}: tcgplayer.prices.{variant}.market \
+             is the JSON string \"{market}\", read as a number"
+        );
+        assert!(out.contains(&line), "{line}\n{out}");
         let sql = format!(
             "SELECT market_price FROM silver_tcg_card_prices WHERE card_id = '{id}' AND market = 'tcgplayer' AND variant = '{variant}'"
         );
