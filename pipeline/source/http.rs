@@ -270,25 +270,31 @@ impl Fetcher {
             let detail = format!("a body of {len} bytes is over the {MAX_BODY_BYTES}-byte limit");
             return (Some(status.as_u16()), None, Outcome::Fail(detail));
         }
-        let body = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                let detail = format!("body cut short: {}", transport(&e));
-                return (
-                    Some(status.as_u16()),
-                    None,
-                    Outcome::Retry { detail, wait: None },
-                );
-            }
-        };
         let code = status.as_u16();
-        if body.len() as u64 > MAX_BODY_BYTES {
-            let detail = format!(
-                "a body of {} bytes is over the {MAX_BODY_BYTES}-byte limit",
-                body.len()
-            );
-            return (Some(code), None, Outcome::Fail(detail));
+        // Read chunk by chunk, so a body without Content-Length (chunked) stops at the limit.
+        let mut resp = resp;
+        let mut buf = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    buf.extend_from_slice(&chunk);
+                    if buf.len() as u64 > MAX_BODY_BYTES {
+                        let detail = format!(
+                            "a body of at least {} bytes (no Content-Length) is over the \
+                             {MAX_BODY_BYTES}-byte limit",
+                            buf.len()
+                        );
+                        return (Some(code), None, Outcome::Fail(detail));
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let detail = format!("body cut short: {}", transport(&e));
+                    return (Some(code), None, Outcome::Retry { detail, wait: None });
+                }
+            }
         }
+        let body = Bytes::from(buf);
         let outcome = if status.is_success() {
             match check(&body) {
                 Ok(()) => Outcome::Done(body.clone()),

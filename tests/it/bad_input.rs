@@ -86,7 +86,8 @@ async fn with_silver(t: &TestLake) -> (String, Vec<String>) {
 // The API sends something bad.
 
 /// `ingest --card <id>` against `api` (PokeAPI off, 2 attempts, no backoff).
-fn ingest_card(uri: &str, api: &DevApi, card: &str) -> Output {
+/// `ingest --card <card>` from the Pokémon TCG API at `api_url`, two attempts at most.
+fn ingest_card(uri: &str, api_url: &str, card: &str) -> Output {
     pokelake(
         uri,
         &[
@@ -96,7 +97,7 @@ fn ingest_card(uri: &str, api: &DevApi, card: &str) -> Output {
             "--source",
             "pokemontcg",
             "--api-url",
-            &api.base_url(),
+            api_url,
             "--no-species",
             "--rate-per-minute",
             "0",
@@ -121,7 +122,7 @@ async fn bad_card_body(body: Vec<u8>, why: &str) {
         let api = DevApi::start(DevApiConfig::default()).await.unwrap();
         let card = api.catalog().cards[0]["id"].as_str().unwrap().to_string();
         api.plant(&format!("/v2/cards/{card}"), 200, body.clone());
-        let o = ingest_card(&t.uri, &api, &card);
+        let o = ingest_card(&t.uri, &api.base_url(), &card);
         api.shutdown().await;
         assert_eq!(o.status.code(), Some(3), "{}: {}", t.kind, stderr(&o));
         let line = stdout(&o)
@@ -189,7 +190,7 @@ async fn api_50_mb_response_is_refused_unread_and_not_retried() {
         let api = DevApi::start(DevApiConfig::default()).await.unwrap();
         let card = api.catalog().cards[0]["id"].as_str().unwrap().to_string();
         api.plant(&format!("/v2/cards/{card}"), 200, body.clone());
-        let o = ingest_card(&t.uri, &api, &card);
+        let o = ingest_card(&t.uri, &api.base_url(), &card);
         let asked = api
             .requests()
             .iter()
@@ -210,6 +211,62 @@ async fn api_50_mb_response_is_refused_unread_and_not_retried() {
             t.kind
         );
     }
+}
+
+/// A server answering every request with a 200 whose body has no Content-Length (chunked) and
+/// would run to 256 MiB; gives its address and the bytes it managed to send.
+async fn endless_chunked_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sent = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut req = [0u8; 4096];
+                let _ = sock.read(&mut req).await;
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                            Transfer-Encoding: chunked\r\n\r\n";
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 1 << 20];
+                for _ in 0..256 {
+                    let framed =
+                        [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+                    if sock.write_all(&framed).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(chunk.len(), Ordering::SeqCst);
+                }
+                let _ = sock.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    (format!("http://{addr}/v2"), sent)
+}
+
+// The server runs on this runtime while the binary runs: two threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_body_without_content_length_stops_at_the_limit() {
+    let t = crate::support::folder_lake();
+    let (url, sent) = endless_chunked_server().await;
+    let o = ingest_card(&t.uri, &url, "base1-1");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("(no Content-Length) is over the 33554432-byte limit (after 1 attempt(s))"),
+        "{out}"
+    );
+    let sent = sent.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        sent < 64 << 20,
+        "the client stopped reading near the limit (plus socket buffers): {sent} bytes sent"
+    );
+    assert!(pages(&t.lake).await.is_empty(), "nothing landed");
 }
 
 /// One set's cards page with `edit` applied to its first record, planted for `/v2/cards`;
