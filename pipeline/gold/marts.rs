@@ -5,9 +5,9 @@
 //! `substr(sha256(user_id), 1, 1)`), so the bucket of any user can be computed anywhere. For each
 //! bucket: read the landing events of its users, replay them ([`crate::collection::replay`]) into
 //! the in-memory table `collections`, run the three SQL files over it and the shared inputs
-//! ([`prepare`]), write `gold/<table>/bucket=N/part-0.parquet`. Only one bucket's collections
-//! are in memory at a time; all 16 files of each table are written on every build (empty ones
-//! too), so no stale bucket survives.
+//! ([`prepare`]), write `gold/<table>/bucket=N/part-0.parquet`. As many buckets as cores are
+//! built at a time, so that many buckets' collections are in memory at once; all 16 files of
+//! each table are written on every build (empty ones too), so no stale bucket survives.
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -20,6 +20,7 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::collection::{self, Holding, Op, LANDING};
@@ -113,7 +114,19 @@ pub async fn prepare(ctx: &SessionContext) -> Result<()> {
     Ok(())
 }
 
-/// Builds and writes the three user tables, bucket by bucket (see the module doc).
+/// The shared inputs a bucket's SQL reads besides `collections` (see [`prepare`]).
+const SHARED: [&str; 6] = [
+    "cards",
+    "sets",
+    "generations",
+    "usd_prices",
+    "latest_usd_prices",
+    "price_days",
+];
+
+/// Builds and writes the three user tables, bucket by bucket (see the module doc), as many
+/// buckets at a time as there are cores: each bucket in its own one-partition session over the
+/// shared inputs, so its sums run in one fixed order and the files are the same bytes.
 pub async fn build(lake: &Lake, ctx: &SessionContext, known: &HashSet<String>) -> Result<Stats> {
     let mut stats = Stats::default();
     let days = table::collect(ctx, "SELECT COUNT(*) AS n FROM price_days").await?;
@@ -128,54 +141,101 @@ pub async fn build(lake: &Lake, ctx: &SessionContext, known: &HashSet<String>) -
         let (user, _, _) = collection::parse_event_key(&key).expect("event_keys parses");
         by_bucket.entry(bucket_of(&user)).or_default().push(key);
     }
-    for bucket in 0..BUCKETS {
-        let keys = by_bucket.remove(&bucket).unwrap_or_default();
-        let events = collection::read_events(lake, &keys).await?;
-        stats.events += events.len();
-        let mut per_user: BTreeMap<String, Vec<(String, collection::Event)>> = BTreeMap::new();
-        for (key, e) in events {
-            if e.op == Op::Import {
-                stats.rejected += e.skipped_rows;
-            }
-            let (user, _, _) = collection::parse_event_key(&key).expect("event_keys parses");
-            per_user.entry(user).or_default().push((key, e));
+    let mut shared = Vec::new();
+    for name in SHARED {
+        shared.push((name, ctx.table_provider(name).await?));
+    }
+    let known = Arc::new(known.clone());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let buckets = futures::stream::iter(0..BUCKETS)
+        .map(|bucket| {
+            let keys = by_bucket.remove(&bucket).unwrap_or_default();
+            let (lake, known, shared) = (lake.clone(), known.clone(), shared.clone());
+            tokio::spawn(async move {
+                let ctx = table::transform_session();
+                for (name, provider) in shared {
+                    ctx.register_table(name, provider)?;
+                }
+                build_bucket(&lake, &ctx, &known, bucket, &keys).await
+            })
+        })
+        .buffered(cores)
+        .collect::<Vec<_>>()
+        .await;
+    for b in buckets {
+        let b = b.map_err(|e| Error::Io {
+            path: "gold bucket task".into(),
+            source: std::io::Error::other(e),
+        })??;
+        stats.events += b.events;
+        stats.users += b.users;
+        stats.rows += b.rows;
+        stats.rejected += b.rejected;
+        stats.unknown_cards += b.unknown_cards;
+        stats.unpriced += b.unpriced;
+        stats.partly_priced_days += b.partly_priced_days;
+        for (w, n) in stats.written.iter_mut().zip(b.written) {
+            *w += n;
         }
-        let mut held: Vec<(String, Holding)> = Vec::new();
-        for (user, events) in &per_user {
-            let rows = collection::replay(events)?;
-            stats.users += usize::from(!rows.is_empty());
-            held.extend(rows.into_iter().map(|h| (user.clone(), h)));
+    }
+    Ok(stats)
+}
+
+/// One bucket: its events at `keys` replayed into `collections`, the three tables written.
+async fn build_bucket(
+    lake: &Lake,
+    ctx: &SessionContext,
+    known: &HashSet<String>,
+    bucket: u32,
+    keys: &[String],
+) -> Result<Stats> {
+    let mut stats = Stats::default();
+    let events = collection::read_events(lake, keys).await?;
+    stats.events += events.len();
+    let mut per_user: BTreeMap<String, Vec<(String, collection::Event)>> = BTreeMap::new();
+    for (key, e) in events {
+        if e.op == Op::Import {
+            stats.rejected += e.skipped_rows;
         }
-        stats.rows += held.len();
-        stats.unknown_cards += held
-            .iter()
-            .filter(|(_, h)| !known.contains(&h.row.card_id))
-            .count();
-        let batch = collections_batch(&held)?;
-        let _ = ctx.deregister_table("collections")?;
-        let empty = batch.num_rows() == 0;
-        let mem = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-        ctx.register_table("collections", Arc::new(mem))?;
-        for (i, (t, sql)) in TABLES
-            .iter()
-            .zip([USER_COLLECTIONS_SQL, COMPLETION_SQL, VALUE_HISTORY_SQL])
-            .enumerate()
-        {
-            let batches = if empty {
-                Vec::new()
-            } else {
-                table::collect(ctx, sql).await?
-            };
-            let out = table::conform(t.name, &batches)?;
-            lake.put_overwrite(&bucket_key(*t, bucket), encode(t.name, &out)?)
-                .await?;
-            stats.written[i] += out.num_rows();
-            if i == 0 {
-                stats.unpriced += null_count(&out, "market_price_usd");
-            }
-            if i == 2 {
-                stats.partly_priced_days += partly_priced(&out);
-            }
+        let (user, _, _) = collection::parse_event_key(&key).expect("event_keys parses");
+        per_user.entry(user).or_default().push((key, e));
+    }
+    let mut held: Vec<(String, Holding)> = Vec::new();
+    for (user, events) in &per_user {
+        let rows = collection::replay(events)?;
+        stats.users += usize::from(!rows.is_empty());
+        held.extend(rows.into_iter().map(|h| (user.clone(), h)));
+    }
+    drop(per_user);
+    stats.rows += held.len();
+    stats.unknown_cards += held
+        .iter()
+        .filter(|(_, h)| !known.contains(&h.row.card_id))
+        .count();
+    let batch = collections_batch(&held)?;
+    drop(held);
+    let empty = batch.num_rows() == 0;
+    let mem = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+    ctx.register_table("collections", Arc::new(mem))?;
+    for (i, (t, sql)) in TABLES
+        .iter()
+        .zip([USER_COLLECTIONS_SQL, COMPLETION_SQL, VALUE_HISTORY_SQL])
+        .enumerate()
+    {
+        let batches = if empty {
+            Vec::new()
+        } else {
+            table::collect(ctx, sql).await?
+        };
+        let out = table::conform(t.name, &batches)?;
+        lake.put_overwrite(&bucket_key(*t, bucket), encode(t.name, &out)?)
+            .await?;
+        stats.written[i] += out.num_rows();
+        if i == 0 {
+            stats.unpriced += null_count(&out, "market_price_usd");
+        }
+        if i == 2 {
+            stats.partly_priced_days += partly_priced(&out);
         }
     }
     Ok(stats)

@@ -171,7 +171,7 @@ impl State {
     /// Merges one batch into the state: the sightings of every feed, `cards` and `sets` the
     /// batch's distinct records typed ([`type_cards`], [`type_sets`]).
     pub async fn merge(&mut self, cards: &TypedCards, sets: &Typed) -> Result<()> {
-        let ctx = table::transform_session();
+        let ctx = table::merge_session();
         self.card_sources = latest_per_source(
             &ctx,
             SILVER_TCG_CARD_SOURCES,
@@ -193,7 +193,7 @@ impl State {
 
     /// The combined `silver_tcg_cards` and `silver_tcg_sets` of the state (see the module docs).
     pub async fn combine(&self) -> Result<Combined> {
-        let ctx = table::transform_session();
+        let ctx = table::merge_session();
         let sources: Vec<&str> = feeds::SOURCES.to_vec();
         let precedence: Vec<i32> = (0..).take(sources.len()).collect();
         let p = RecordBatch::try_new(
@@ -313,8 +313,11 @@ pub fn type_cards(
         .collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let share = records.len().div_ceil(cores).max(256);
+    let record_schema = super::typed::record_schema(SILVER_TCG_CARD_SOURCES.name, LINEAGE)?;
+    let price_schema = super::typed::record_schema(SILVER_TCG_CARD_PRICES.name, &[])?;
+    // Each share is parsed, typed and turned into Arrow on its own thread.
     let type_share =
-        |part: &[(Feed, &String, &String)]| -> Result<(Vec<Value>, Vec<Value>, usize)> {
+        |part: &[(Feed, &String, &String)]| -> Result<(RecordBatch, RecordBatch, usize)> {
             let (mut rows, mut prices, mut undated) = (Vec::new(), Vec::new(), 0);
             for (feed, hash, text) in part {
                 debug_assert_eq!(feed.kind, Kind::Cards);
@@ -332,9 +335,11 @@ pub fn type_cards(
                     prices.push(row);
                 }
             }
+            let rows = super::typed::to_batch("card_records", record_schema.clone(), &rows)?;
+            let prices = super::typed::to_batch("price_records", price_schema.clone(), &prices)?;
             Ok((rows, prices, undated))
         };
-    let parts: Vec<(Vec<Value>, Vec<Value>, usize)> = if records.len() <= share {
+    let parts: Vec<(RecordBatch, RecordBatch, usize)> = if records.len() <= share {
         vec![type_share(&records)?]
     } else {
         std::thread::scope(|scope| {
@@ -348,16 +353,20 @@ pub fn type_cards(
                 .collect::<Result<Vec<_>>>()
         })?
     };
-    let (mut rows, mut prices, mut undated) = (Vec::new(), Vec::new(), 0);
-    for (r, p, u) in parts {
-        rows.extend(r);
-        prices.extend(p);
-        undated += u;
-    }
-    let schema = super::typed::record_schema(SILVER_TCG_CARD_SOURCES.name, LINEAGE)?;
-    let records = super::typed::to_batch("card_records", schema, &rows)?;
-    let schema = super::typed::record_schema(SILVER_TCG_CARD_PRICES.name, &[])?;
-    let prices = super::typed::to_batch("price_records", schema, &prices)?;
+    let undated = parts.iter().map(|p| p.2).sum();
+    let concat = |what: &str, schema: &SchemaRef, batches: Vec<&RecordBatch>| {
+        concat_batches(schema, batches).map_err(|e| Error::encode(what, e))
+    };
+    let records = concat(
+        "card_records",
+        &record_schema,
+        parts.iter().map(|p| &p.0).collect(),
+    )?;
+    let prices = concat(
+        "price_records",
+        &price_schema,
+        parts.iter().map(|p| &p.1).collect(),
+    )?;
     Ok(TypedCards {
         rows: Typed {
             records,

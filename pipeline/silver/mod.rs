@@ -151,6 +151,10 @@ pub struct Summary {
     /// pages read, and `error` findings (an unknown set, a value that cannot be typed, two native
     /// ids for one canonical id) that `silver_data_quality` did not hold before; one line each.
     pub data_errors: Vec<String>,
+    /// Wall seconds per phase (explode: read and hash; stage: the bronze records tables; type; merge: the per-source and
+    /// versions SQL; prices; publish: the state tables; combine: cards, sets, links, checks;
+    /// finish: the combined tables, master, quality, watermark), for `pokelake bench`.
+    pub phase_seconds: BTreeMap<String, f64>,
 }
 
 /// Merges the bronze pages that are new since the last run into the silver tables.
@@ -216,6 +220,7 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
         tracing::info!("silver: rebuilding from all of bronze ({why})");
     }
 
+    let mut clock = Phases::default();
     let mut price_parts = prices::Prices::new(full);
     for batch in batches(new, opts.batch_bytes) {
         s.batches += 1;
@@ -224,6 +229,7 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
             .map(|p| (p.bronze.date, p.bronze.run_id.clone()))
             .collect();
         let calls = records::call_index(lake, &runs).await?;
+        clock.lap(None);
         let mut exploded = Vec::new();
         for feed in FEEDS {
             let pages: Vec<(String, BronzeKey)> = batch
@@ -232,7 +238,9 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
                 .map(|p| (p.key.clone(), p.bronze.clone()))
                 .collect();
             let e = records::explode(lake, &pages, &calls, feed.staged.name, feed.shape).await?;
+            clock.lap(Some("explode"));
             s.staged_files += staging::stage(lake, feed.staged, &e.staged).await?.written;
+            clock.lap(Some("stage"));
             s.skipped_records += e.skipped;
             s.briefs += e.briefs;
             s.pages_without_call += e.without_call;
@@ -277,11 +285,14 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
         let cards = merge::type_cards(&card_feeds, &reconcile, &state.current_versions())?;
         let sets = merge::type_sets(&set_feeds, &reconcile)?;
         s.prices_without_date += cards.undated;
+        clock.lap(Some("type"));
         state.merge(&cards, &sets).await?;
+        clock.lap(Some("merge"));
         price_parts
             .merge(lake, &cards.prices, &state.versions)
             .await?;
         failpoint(opts, "silver-after-prices")?;
+        clock.lap(Some("prices"));
         drop((exploded, cards, sets));
         release_free_memory();
     }
@@ -316,6 +327,7 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
     }
     // [species + link checks] species filled by name, the master and the findings, from the
     // combined cards and sets.
+    clock.lap(Some("publish"));
     let combined = state.combine().await?;
     let master = species::load(lake).await?;
     let linked = quality::link_with(
@@ -331,6 +343,7 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
     )?);
     findings.sort();
     let cards = merge::flag_species_from_name(&combined.cards, &linked.cards)?;
+    clock.lap(Some("combine"));
     publish(
         lake,
         SILVER_TCG_SETS,
@@ -362,7 +375,27 @@ pub async fn build_with(lake: &Lake, opts: &BuildOptions) -> Result<Summary> {
     publish(lake, SILVER_DATA_QUALITY, &quality, before, &mut s).await?;
     failpoint(opts, "silver-before-commit")?;
     watermark::write(lake, &consumed).await?;
+    clock.lap(Some("finish"));
+    s.phase_seconds = clock.seconds;
     Ok(s)
+}
+
+/// Wall time per phase of a build.
+#[derive(Debug, Default)]
+struct Phases {
+    seconds: BTreeMap<String, f64>,
+    since: Option<std::time::Instant>,
+}
+
+impl Phases {
+    /// Adds the time since the last lap to `phase` (none: just restart the clock).
+    fn lap(&mut self, phase: Option<&str>) {
+        let now = std::time::Instant::now();
+        if let (Some(p), Some(since)) = (phase, self.since) {
+            *self.seconds.entry(p.to_string()).or_default() += (now - since).as_secs_f64();
+        }
+        self.since = Some(now);
+    }
 }
 
 /// A bronze page to consume.

@@ -74,7 +74,7 @@ impl Prices {
             }
             old_bytes.insert(d, bytes);
         }
-        let ctx = table::transform_session();
+        let ctx = table::merge_session();
         merge::register(&ctx, "price_records", pick(records, &schema)?)?;
         merge::register(&ctx, "prices_old", pick_all(&old_batches, &schema)?)?;
         merge::register(&ctx, "card_versions", versions.clone())?;

@@ -169,6 +169,15 @@ pub fn transform_session() -> SessionContext {
     session(1)
 }
 
+/// The session of silver's merges: all cores. Still deterministic: they sum no floats, every
+/// window (`ROW_NUMBER`, `FIRST_VALUE`, `ARRAY_AGG`) is ordered to a total order (ties only
+/// between identical rows), and each result is sorted on a unique key, so the partitioning
+/// changes how the work is split, never the bytes (`silver::tests` and the full-refresh tests
+/// compare them).
+pub fn merge_session() -> SessionContext {
+    session(std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Runs `sql` in `ctx` and collects the result.
 pub async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
     Ok(ctx.sql(sql).await?.collect().await?)

@@ -1,5 +1,5 @@
 -- silver_tcg_card_sources and silver_tcg_set_sources: one row per source and native id at the version of its latest sighting in that source (latest fetched_at, then the larger hash; lineage from that version's latest page), merged from the rows already held and a batch of new sightings. The same SQL for cards and for sets.
--- Inputs: sightings (source, native_id, record_hash, bronze_key, call_id, fetched_at: one row per record per new bronze page), records (one typed row per source and distinct hash of the batch; none for a TCG Pocket set), sources_old (the rows held before the batch, same columns as the output).
+-- Inputs: sightings (source, native_id, record_hash, bronze_key, call_id, fetched_at: one row per record per new bronze page), records (one typed row per source and distinct hash of the batch; none for a TCG Pocket set; the output's columns before its lineage, in contract order, since UNION ALL is positional), sources_old (the rows held before the batch, same columns as the output).
 -- A merge: the same sightings merged twice, or in any order or grouping, give the same rows.
 WITH batch AS (
     SELECT
