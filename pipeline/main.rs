@@ -4,6 +4,9 @@ use clap::Parser;
 use pokelake::cli::{self, Cli};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     // Like other Unix tools, end quietly when stdout's reader goes away (`pokelake … | head`)

@@ -27,6 +27,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
 use super::feeds::{self, Feed, Kind};
+use super::rank::{self, asc, desc};
 use super::records::{self, Exploded};
 use super::table::{self, Table};
 use super::table::{SILVER_TCG_CARDS, SILVER_TCG_CARD_PRICES, SILVER_TCG_CARD_VERSIONS};
@@ -182,8 +183,7 @@ impl State {
         self.set_sources =
             latest_per_source(&ctx, SILVER_TCG_SET_SOURCES, sets, &self.set_sources).await?;
 
-        register(&ctx, "card_sightings", cards.rows.sightings.clone())?;
-        register(&ctx, "versions_old", self.versions.clone())?;
+        register(&ctx, "versions", versions(&cards.rows.sightings, &self.versions)?)?;
         register(&ctx, "card_sources", self.card_sources.clone())?;
         canonical_ids(&ctx, "card_ids", "card_sources", "card_id").await?;
         let merged = table::collect(&ctx, CARD_VERSIONS_SQL).await?;
@@ -231,14 +231,99 @@ async fn latest_per_source(
     batch: &Typed,
     old: &RecordBatch,
 ) -> Result<RecordBatch> {
-    for name in ["sightings", "records", "sources_old"] {
+    for name in ["batch_latest", "records", "sources_old"] {
         ctx.deregister_table(name)?;
     }
-    register(ctx, "sightings", batch.sightings.clone())?;
+    let g = rank::groups(
+        &batch.sightings,
+        SOURCE_KEY,
+        &[desc("fetched_at"), desc("record_hash"), desc("bronze_key")],
+    )?;
+    let first_seen_at = g.extreme_ms("fetched_at", false)?;
+    let latest = g.first_rows()?;
+    let last_seen_at = rank::column(&latest, "fetched_at")?;
+    let latest = rank::with_columns(
+        &latest,
+        vec![("first_seen_at", first_seen_at), ("last_seen_at", last_seen_at)],
+    )?;
+    register(ctx, "batch_latest", latest)?;
     register(ctx, "records", batch.records.clone())?;
     register(ctx, "sources_old", old.clone())?;
-    let merged = table::collect(ctx, LATEST_PER_SOURCE_SQL).await?;
-    pick_all(&merged, &schema(t)?)
+    let candidates = table::collect(ctx, LATEST_PER_SOURCE_SQL).await?;
+    let candidates = concat_batches(&candidates_schema(&candidates, t)?, &candidates)
+        .map_err(|e| Error::encode(t.name, e))?;
+    let g = rank::groups(
+        &candidates,
+        SOURCE_KEY,
+        &[desc("last_seen_at"), desc("record_hash"), desc("bronze_key")],
+    )?;
+    let first_seen_at = g.extreme_ms("first_seen_at", false)?;
+    let last_seen_at = g.extreme_ms("last_seen_at", true)?;
+    let merged = rank::with_columns(
+        &g.first_rows()?,
+        vec![("first_seen_at", first_seen_at), ("last_seen_at", last_seen_at)],
+    )?;
+    pick(&merged, &schema(t)?)
+}
+
+/// The schema of a query's result batches (none: `t`'s state schema).
+fn candidates_schema(batches: &[RecordBatch], t: Table) -> Result<SchemaRef> {
+    match batches.first() {
+        Some(b) => Ok(b.schema()),
+        None => schema(t),
+    }
+}
+
+/// A source's card or set: the key the per-source state and the versions are ranked by.
+const SOURCE_KEY: &[&str] = &["source", "native_id"];
+
+/// The versions of `card_versions.sql` (see its header): `sightings` (a batch's card sightings)
+/// and `old` (the versions held) ranked per version, with `valid_to`.
+fn versions(sightings: &RecordBatch, old: &RecordBatch) -> Result<RecordBatch> {
+    const COLUMNS: [&str; 7] = [
+        "source",
+        "native_id",
+        "record_hash",
+        "valid_from",
+        "last_seen_at",
+        "bronze_key",
+        "call_id",
+    ];
+    let fetched_at = rank::column(sightings, "fetched_at")?;
+    let sightings = rank::with_columns(
+        sightings,
+        vec![("valid_from", fetched_at.clone()), ("last_seen_at", fetched_at)],
+    )?;
+    let project = |b: &RecordBatch| -> Result<RecordBatch> {
+        let columns = COLUMNS
+            .iter()
+            .map(|c| rank::column(b, c))
+            .collect::<Result<Vec<_>>>()?;
+        RecordBatch::try_from_iter_with_nullable(
+            COLUMNS.iter().zip(columns).map(|(n, c)| (n, c, true)),
+        )
+            .map_err(|e| Error::encode(SILVER_TCG_CARD_VERSIONS.name, e))
+    };
+    let (new, old) = (project(&sightings)?, project(old)?);
+    let all = concat_batches(&old.schema(), [&old, &new])
+        .map_err(|e| Error::encode(SILVER_TCG_CARD_VERSIONS.name, e))?;
+    let per_version = rank::groups(
+        &all,
+        &["source", "native_id", "record_hash"],
+        &[asc("valid_from"), asc("bronze_key"), asc("call_id")],
+    )?;
+    let last_seen_at = per_version.extreme_ms("last_seen_at", true)?;
+    let versions = rank::with_columns(
+        &per_version.first_rows()?,
+        vec![("last_seen_at", last_seen_at)],
+    )?;
+    let per_card = rank::groups(
+        &versions,
+        SOURCE_KEY,
+        &[asc("valid_from"), asc("bronze_key"), asc("record_hash")],
+    )?;
+    let valid_to = per_card.lead("valid_from")?;
+    rank::with_columns(&per_card.sorted, vec![("valid_to", valid_to)])
 }
 
 /// Registers `name`: `canonical_ids.sql` over table `from`, whose candidate id is `id`.

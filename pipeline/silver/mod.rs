@@ -55,6 +55,7 @@ pub mod merge;
 pub mod normalize;
 pub mod prices;
 pub mod quality;
+pub mod rank;
 pub mod raw_hash;
 pub mod reconcile_checks;
 pub mod records;
@@ -107,7 +108,7 @@ impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions {
             full_refresh: false,
-            batch_bytes: 64 << 20,
+            batch_bytes: 32 << 20,
             failpoint: None,
         }
     }

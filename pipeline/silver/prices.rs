@@ -16,6 +16,7 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 
 use super::merge::{self, pick, pick_all};
+use super::rank::{self, asc, desc};
 use super::table::{self, SILVER_TCG_CARD_PRICES};
 use super::typed;
 use crate::contract::Contract;
@@ -78,8 +79,9 @@ impl Prices {
         merge::register(&ctx, "price_records", pick(records, &schema)?)?;
         merge::register(&ctx, "prices_old", pick_all(&old_batches, &schema)?)?;
         merge::register(&ctx, "card_versions", versions.clone())?;
-        let merged = table::collect(&ctx, CARD_PRICES_SQL).await?;
-        let merged = table::conform(t.name, &merged)?;
+        let candidates = table::collect(&ctx, CARD_PRICES_SQL).await?;
+        let merged = latest_per_key(&candidates)?;
+        let merged = table::conform(t.name, std::slice::from_ref(&merged))?;
         let file_schema = Contract::load(t.name)?.file_schema();
         let merged_dates = date_values(&merged)?;
         for &d in &dates {
@@ -118,6 +120,24 @@ impl Prices {
         }
         Ok(deleted)
     }
+}
+
+/// The candidates of `card_prices.sql` (see its header) ranked: per key the row of the version
+/// seen last, then of the larger hash, in the table's order.
+fn latest_per_key(candidates: &[RecordBatch]) -> Result<RecordBatch> {
+    let Some(first) = candidates.first() else {
+        return Ok(RecordBatch::new_empty(typed::record_schema(
+            SILVER_TCG_CARD_PRICES.name,
+            &[],
+        )?));
+    };
+    let all = arrow::compute::concat_batches(&first.schema(), candidates)
+        .map_err(|e| Error::encode(SILVER_TCG_CARD_PRICES.name, e))?;
+    let key = ["source", "native_id", "market", "variant", COLUMN];
+    let order = [desc("version_last_seen_at"), desc("record_hash")];
+    let latest = rank::groups(&all, &key, &order)?.first_rows()?;
+    let by = [COLUMN, "card_id", "source", "market", "variant", "native_id"].map(asc);
+    rank::sort(&latest, &by)
 }
 
 /// The `price_date` of each row of `batch`.
