@@ -183,7 +183,11 @@ impl State {
         self.set_sources =
             latest_per_source(&ctx, SILVER_TCG_SET_SOURCES, sets, &self.set_sources).await?;
 
-        register(&ctx, "versions", versions(&cards.rows.sightings, &self.versions)?)?;
+        register(
+            &ctx,
+            "versions",
+            versions(&cards.rows.sightings, &self.versions)?,
+        )?;
         register(&ctx, "card_sources", self.card_sources.clone())?;
         canonical_ids(&ctx, "card_ids", "card_sources", "card_id").await?;
         let merged = table::collect(&ctx, CARD_VERSIONS_SQL).await?;
@@ -244,7 +248,10 @@ async fn latest_per_source(
     let last_seen_at = rank::column(&latest, "fetched_at")?;
     let latest = rank::with_columns(
         &latest,
-        vec![("first_seen_at", first_seen_at), ("last_seen_at", last_seen_at)],
+        vec![
+            ("first_seen_at", first_seen_at),
+            ("last_seen_at", last_seen_at),
+        ],
     )?;
     register(ctx, "batch_latest", latest)?;
     register(ctx, "records", batch.records.clone())?;
@@ -255,13 +262,20 @@ async fn latest_per_source(
     let g = rank::groups(
         &candidates,
         SOURCE_KEY,
-        &[desc("last_seen_at"), desc("record_hash"), desc("bronze_key")],
+        &[
+            desc("last_seen_at"),
+            desc("record_hash"),
+            desc("bronze_key"),
+        ],
     )?;
     let first_seen_at = g.extreme_ms("first_seen_at", false)?;
     let last_seen_at = g.extreme_ms("last_seen_at", true)?;
     let merged = rank::with_columns(
         &g.first_rows()?,
-        vec![("first_seen_at", first_seen_at), ("last_seen_at", last_seen_at)],
+        vec![
+            ("first_seen_at", first_seen_at),
+            ("last_seen_at", last_seen_at),
+        ],
     )?;
     pick(&merged, &schema(t)?)
 }
@@ -292,7 +306,10 @@ fn versions(sightings: &RecordBatch, old: &RecordBatch) -> Result<RecordBatch> {
     let fetched_at = rank::column(sightings, "fetched_at")?;
     let sightings = rank::with_columns(
         sightings,
-        vec![("valid_from", fetched_at.clone()), ("last_seen_at", fetched_at)],
+        vec![
+            ("valid_from", fetched_at.clone()),
+            ("last_seen_at", fetched_at),
+        ],
     )?;
     let project = |b: &RecordBatch| -> Result<RecordBatch> {
         let columns = COLUMNS
@@ -302,7 +319,7 @@ fn versions(sightings: &RecordBatch, old: &RecordBatch) -> Result<RecordBatch> {
         RecordBatch::try_from_iter_with_nullable(
             COLUMNS.iter().zip(columns).map(|(n, c)| (n, c, true)),
         )
-            .map_err(|e| Error::encode(SILVER_TCG_CARD_VERSIONS.name, e))
+        .map_err(|e| Error::encode(SILVER_TCG_CARD_VERSIONS.name, e))
     };
     let (new, old) = (project(&sightings)?, project(old)?);
     let all = concat_batches(&old.schema(), [&old, &new])

@@ -136,7 +136,15 @@ fn latest_per_key(candidates: &[RecordBatch]) -> Result<RecordBatch> {
     let key = ["source", "native_id", "market", "variant", COLUMN];
     let order = [desc("version_last_seen_at"), desc("record_hash")];
     let latest = rank::groups(&all, &key, &order)?.first_rows()?;
-    let by = [COLUMN, "card_id", "source", "market", "variant", "native_id"].map(asc);
+    let by = [
+        COLUMN,
+        "card_id",
+        "source",
+        "market",
+        "variant",
+        "native_id",
+    ]
+    .map(asc);
     rank::sort(&latest, &by)
 }
 

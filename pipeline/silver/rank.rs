@@ -89,7 +89,11 @@ pub struct Groups {
 ///
 /// Errors: [`Error::Encode`] when a column is missing or cannot be sorted.
 pub fn groups(batch: &RecordBatch, key: &[&'static str], order: &[By]) -> Result<Groups> {
-    let by: Vec<By> = key.iter().map(|k| asc(k)).chain(order.iter().copied()).collect();
+    let by: Vec<By> = key
+        .iter()
+        .map(|k| asc(k))
+        .chain(order.iter().copied())
+        .collect();
     let sorted = sort(batch, &by)?;
     let keys = key
         .iter()
@@ -198,7 +202,13 @@ mod tests {
             ),
             (
                 "o",
-                Arc::new(Int32Array::from(vec![Some(1), Some(2), None, Some(1), Some(7)])) as _,
+                Arc::new(Int32Array::from(vec![
+                    Some(1),
+                    Some(2),
+                    None,
+                    Some(1),
+                    Some(7),
+                ])) as _,
             ),
             ("t", Arc::new(ts) as _),
         ])
@@ -217,11 +227,16 @@ mod tests {
         let g = groups(&batch(), &["k"], &[desc("o")]).unwrap();
         assert_eq!(g.ranges, vec![0..2, 2..4, 4..5]);
         // DESC puts NULL first: group b is (NULL, 1).
-        assert_eq!(ints(&g.sorted, "o"), vec![Some(2), Some(1), None, Some(1), Some(7)]);
+        assert_eq!(
+            ints(&g.sorted, "o"),
+            vec![Some(2), Some(1), None, Some(1), Some(7)]
+        );
         let first = g.first_rows().unwrap();
         assert_eq!(ints(&first, "o"), vec![Some(2), None, Some(7)]);
         let ms = |a: ArrayRef| -> Vec<Option<i64>> {
-            a.as_primitive::<TimestampMillisecondType>().iter().collect()
+            a.as_primitive::<TimestampMillisecondType>()
+                .iter()
+                .collect()
         };
         assert_eq!(
             ms(g.extreme_ms("t", false).unwrap()),
@@ -243,7 +258,10 @@ mod tests {
     #[test]
     fn ascending_puts_nulls_last_and_an_empty_batch_has_no_group() {
         let s = sort(&batch(), &[asc("o")]).unwrap();
-        assert_eq!(ints(&s, "o"), vec![Some(1), Some(1), Some(2), Some(7), None]);
+        assert_eq!(
+            ints(&s, "o"),
+            vec![Some(1), Some(1), Some(2), Some(7), None]
+        );
         let empty = batch().slice(0, 0);
         let g = groups(&empty, &["k"], &[asc("o")]).unwrap();
         assert!(g.ranges.is_empty());
