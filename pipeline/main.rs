@@ -4,6 +4,8 @@ use clap::Parser;
 use pokelake::cli::{self, Cli};
 use tracing_subscriber::EnvFilter;
 
+// mimalloc instead of glibc malloc: silver's typing allocates many small values on both cores;
+// on the 10-day bench lake the typing phase went from 4.3 s to 2.8 s with the same peak RSS.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -26,14 +26,15 @@
 //! JSON), exploded and hashed in Rust ([`records`]; [`raw_hash`] from the raw text, the hash of
 //! [`canonical`]), typed in Rust once per source and distinct record ([`typed`], [`tcgdex`],
 //! [`normalize`]; TCGdex ids reconciled to canonical ids by [`crate::source::reconcile`]), and
-//! merged into the state by the SQL of `queries/silver/*.sql`:
+//! merged into the state by the SQL of `queries/silver/*.sql`, with the per-key ranking (latest
+//! row, first/last seen, next version) done on Arrow arrays by [`rank`] between the SQL steps:
 //!
 //! ```text
 //! sightings (source, native_id, record_hash, bronze_key, call_id, fetched_at)  one row per record per page
 //! records   (typed columns, one row per source and distinct hash of the batch)
-//! latest_per_source.sql  sightings + records + *_sources_old -> silver_tcg_{card,set}_sources
-//! card_versions.sql      card sightings + versions_old        -> silver_tcg_card_versions
-//! card_prices.sql        price rows + prices_old              -> silver_tcg_card_prices
+//! latest_per_source.sql  rank(sightings) + records + *_sources_old -> candidates; rank -> silver_tcg_{card,set}_sources
+//! card_versions.sql      rank(card sightings + versions_old)       -> silver_tcg_card_versions
+//! card_prices.sql        price rows + prices_old -> candidates; rank -> silver_tcg_card_prices
 //! canonical_ids.sql, cards.sql, sets.sql   the per-source state -> silver_tcg_cards, _sets
 //! ```
 //!
@@ -468,9 +469,12 @@ async fn publish(
     Ok(())
 }
 
-/// Hands the heap's free pages back to the OS between batches, so a long replay's resident
+/// Hands glibc's free heap pages back to the OS between batches, so a long replay's resident
 /// memory stays that of one batch plus the state instead of growing with glibc's per-thread
-/// arenas (the hashing and typing threads of each batch allocate in their own).
+/// arenas (the hashing and typing threads of each batch allocate in their own). This matters
+/// where the library runs on the system allocator (the test binary, an embedding program); the
+/// `pokelake` binary allocates with mimalloc, which returns freed pages itself, and then this
+/// trims only glibc's small remainder.
 fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free heap memory; it is safe to call at any time.
